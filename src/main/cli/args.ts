@@ -1,0 +1,40 @@
+/**
+ * Flag parsing shared by every command: strict (an unknown or malformed flag is a usage error,
+ * exit code 2, one line on stderr), with the global --data-dir, --json and --help.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {}
+
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+
+export const globalFlags = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies FlagSpec;
+
+export type ParsedFlags = Record<string, string | boolean | undefined>;
+
+export function parseFlags(args: string[], flags: FlagSpec): ParsedFlags {
+  try {
+    return parseArgs({ args, options: { ...globalFlags, ...flags }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    // node:util's messages are already one clear line, e.g. "Unknown option '--bogus'".
+    throw new UsageError(err instanceof Error ? err.message.split('\n')[0]! : String(err));
+  }
+}
+
+export function parsePort(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new UsageError(`${flag} must be a port number from 0 to 65535 (got "${value}")`);
+  }
+  return Number(value);
+}
+
+export function parseHost(value: string | undefined, flag: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (!/^[A-Za-z0-9.:-]+$/.test(value) || value.length > 253) throw new UsageError(`${flag} is not a host name or address: "${value}"`);
+  return value;
+}

@@ -1,0 +1,147 @@
+/**
+ * `rollcall` command line. A stable contract (SPEC "Command line"): scripts and tests depend on
+ * the flags, the output lines and the exit codes (0 ok, 1 failure, 2 usage error).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SchemaTooNewError } from '../core/store/db';
+import { defaultDataDir } from '../core/paths';
+import { APP_VERSION } from '../core/version';
+import { startHeadless } from '../host/headless';
+import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal: Promise<string>;
+  /** Where the built renderer lives. */
+  staticDir: string;
+}
+
+const USAGE = `Usage: rollcall <command> [options]
+
+Commands:
+  serve      Run the SCIM listener and the browser dashboard
+  version    Print the version
+
+Options for every command:
+  --data-dir DIR   Data folder (default: the OS app-data folder, or env ROLLCALL_DATA_DIR)
+  --json           Machine-readable JSON output
+  -h, --help       Help for the command
+
+Run "rollcall <command> --help" for a command's options.`;
+
+const SERVE_USAGE = `Usage: rollcall serve [options]
+
+Runs the SCIM listener and the dashboard listener until stopped (Ctrl-C / SIGTERM).
+
+Options:
+  --scim-host H    SCIM listener address (default 127.0.0.1)
+  --scim-port P    SCIM listener port (default 8610; 0 picks a free one)
+  --ui-host H      Dashboard address (default 127.0.0.1)
+  --ui-port P      Dashboard port (default 8620; 0 picks a free one)
+  --ui-token T     Dashboard token (default: env ROLLCALL_UI_TOKEN, else a new random one)
+  --data-dir DIR   Data folder
+  --json           Print the addresses as one JSON line instead of two text lines`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      case 'version':
+      case '--version':
+        io.stdout(APP_VERSION);
+        return 0;
+      case 'serve':
+        return await serve(rest, io);
+      default:
+        throw new UsageError(`Unknown command "${command}". Run "rollcall --help" for the list.`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`rollcall: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof SchemaTooNewError) {
+      io.stderr(`rollcall: ${err.message}`);
+      return 1;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+      io.stderr(`rollcall: cannot listen: ${e.message}`);
+      return 1;
+    }
+    io.stderr(`rollcall: ${e.stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+function str(values: ParsedFlags, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function dataDirOf(value: string | undefined, env: NodeJS.ProcessEnv): string {
+  return value !== undefined ? path.resolve(value) : defaultDataDir(env);
+}
+
+async function serve(args: string[], io: CliIo): Promise<number> {
+  const values = parseFlags(args, {
+    'scim-host': { type: 'string' },
+    'scim-port': { type: 'string' },
+    'ui-host': { type: 'string' },
+    'ui-port': { type: 'string' },
+    'ui-token': { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const token = str(values, 'ui-token') ?? io.env.ROLLCALL_UI_TOKEN;
+  if (token !== undefined && token.length < 16) throw new UsageError('the dashboard token must be at least 16 characters');
+  const host = await startHeadless({
+    dataDir: dataDirOf(str(values, 'data-dir'), io.env),
+    scimHost: parseHost(str(values, 'scim-host'), '--scim-host', '127.0.0.1'),
+    scimPort: parsePort(str(values, 'scim-port'), '--scim-port', 8610),
+    uiHost: parseHost(str(values, 'ui-host'), '--ui-host', '127.0.0.1'),
+    uiPort: parsePort(str(values, 'ui-port'), '--ui-port', 8620),
+    uiToken: token,
+    staticDir: io.staticDir,
+  });
+  const scimUrl = `${host.scim.origin}/scim/v2`;
+  if (values.json) io.stdout(JSON.stringify({ scim: scimUrl, dashboard: host.dashboardUrl, dataDir: host.core.store.dataDir }));
+  else {
+    io.stdout(`SCIM: ${scimUrl}`);
+    io.stdout(`Dashboard: ${host.dashboardUrl}`);
+  }
+  const signal = await io.stopSignal;
+  io.stderr(`rollcall: ${signal} received, shutting down`);
+  await host.close();
+  return 0;
+}
+
+/** Entry point of the built CLI (bin/rollcall.js). */
+export async function main(): Promise<void> {
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(`${t}\n`),
+    stderr: (t) => process.stderr.write(`${t}\n`),
+    env: process.env,
+    stopSignal,
+    staticDir,
+  });
+  process.exitCode = code;
+  // Listeners are closed; anything left (e.g. a timer) must not keep a finished command alive.
+  setImmediate(() => process.exit(code)).unref();
+}

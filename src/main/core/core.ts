@@ -1,0 +1,107 @@
+/**
+ * The Rollcall core: store + API handlers + push stream. The same program runs in the Electron
+ * utility process and in `rollcall serve`; it never imports `electron`.
+ */
+import type { PushMessage } from '../../shared/contract';
+import { createDispatch, type Dispatch, type Handlers } from './dispatch';
+import * as q from './queries';
+import { Store } from './store/store';
+import { APP_VERSION } from './version';
+
+export interface CoreOptions {
+  dataDir: string;
+  host: 'electron' | 'headless';
+  /** How often the push stream looks for events written by this or another process. */
+  pollIntervalMs?: number;
+  now?: () => Date;
+  log?: (message: string) => void;
+}
+
+export interface Core {
+  readonly store: Store;
+  readonly dispatch: Dispatch;
+  onPush(listener: (message: PushMessage) => void): () => void;
+  /** Publishes a push message to every subscriber (used by the listeners and pollers). */
+  push(message: PushMessage): void;
+  setScimOrigin(origin: string | null): void;
+  close(): void;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const store = Store.open(options.dataDir);
+  const now = options.now ?? (() => new Date());
+  let scimOrigin: string | null = null;
+  const listeners = new Set<(message: PushMessage) => void>();
+
+  const handlers: Handlers = {
+    getAppInfo: () => ({
+      version: APP_VERSION,
+      dataDir: store.dataDir,
+      schemaVersion: store.schemaVersion,
+      scimOrigin,
+      host: options.host,
+    }),
+    getDashboard: () => q.getDashboard(store.db, now()),
+    listEvents: (input) => q.listEvents(store.db, input),
+    listAlerts: (input) => q.listAlerts(store.db, input),
+    listPeople: (input) => q.listPeople(store.db, input),
+    getSeats: () => q.getSeats(store.db),
+    listSources: () => q.listSources(store.db, scimOrigin),
+    getSettings: () => readSettings(store),
+    updateSettings: (input) => {
+      if (input.theme !== undefined) store.setSetting('theme', input.theme);
+      return readSettings(store);
+    },
+  };
+
+  const push = (message: PushMessage): void => {
+    for (const l of listeners) {
+      try {
+        l(message);
+      } catch (err) {
+        (options.log ?? console.error)(`rollcall: push listener failed: ${String(err)}`);
+      }
+    }
+  };
+
+  // New events reach the UI whichever process wrote them (this one, the CLI, another serve):
+  // a cheap primary-key lookup on a timer, only while someone listens.
+  let lastSeq = q.maxEventSeq(store.db);
+  const timer = setInterval(() => {
+    if (listeners.size === 0) {
+      lastSeq = q.maxEventSeq(store.db);
+      return;
+    }
+    for (;;) {
+      const batch = q.eventsAfter(store.db, lastSeq, 500);
+      if (batch.length === 0) break;
+      lastSeq = batch[batch.length - 1]!.seq;
+      push({ kind: 'events.appended', events: batch });
+      if (batch.length < 500) break;
+    }
+  }, options.pollIntervalMs ?? 500);
+  timer.unref();
+
+  return {
+    store,
+    dispatch: createDispatch(handlers, options.log),
+    onPush(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    push,
+    setScimOrigin(origin) {
+      scimOrigin = origin;
+    },
+    close() {
+      clearInterval(timer);
+      listeners.clear();
+      store.close();
+    },
+  };
+}
+
+function readSettings(store: Store): { theme: 'system' | 'light' | 'dark' } {
+  const theme = store.getSetting('theme');
+  return { theme: theme === 'light' || theme === 'dark' ? theme : 'system' };
+}

@@ -1,0 +1,261 @@
+/**
+ * Read models for the UI: each function answers one contract call from the database.
+ * Pure SQL with bound parameters; cursors are opaque strings holding the last row's key.
+ */
+import type { CallOutput, CallParsedInput, RollcallEvent } from '../../shared/contract';
+import type { Db } from './store/db';
+import type { EventRow } from './store/events';
+
+export class InvalidCursorError extends Error {}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const n = Number(cursor);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidCursorError(`Invalid cursor "${cursor}"`);
+  return n;
+}
+
+const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+
+type EventJoined = EventRow & { source_name: string };
+
+export function toApiEvent(row: EventJoined): RollcallEvent {
+  return {
+    seq: row.seq,
+    type: row.type as RollcallEvent['type'],
+    sourceId: row.source_id,
+    sourceName: row.source_name,
+    accountId: row.account_id,
+    groupId: row.group_id,
+    personId: row.person_id,
+    subject: row.subject,
+    occurredAt: row.occurred_at,
+    observedAt: row.observed_at,
+    actor: row.actor,
+    before: parseJson(row.before),
+    after: parseJson(row.after),
+    exchangeId: row.exchange_id,
+    hash: row.hash,
+  };
+}
+
+const EVENT_SELECT = `SELECT e.*, s.name AS source_name FROM events e JOIN sources s ON s.id = e.source_id`;
+
+export function listEvents(db: Db, input: CallParsedInput<'listEvents'>): CallOutput<'listEvents'> {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: input.limit + 1 };
+  const before = decodeCursor(input.cursor);
+  if (before !== undefined) {
+    where.push('e.seq < @before');
+    params.before = before;
+  }
+  if (input.sourceId !== undefined) {
+    where.push('e.source_id = @sourceId');
+    params.sourceId = input.sourceId;
+  }
+  if (input.personId !== undefined) {
+    where.push('e.person_id = @personId');
+    params.personId = input.personId;
+  }
+  if (input.from !== undefined) {
+    where.push('e.occurred_at >= @from');
+    params.from = new Date(input.from).toISOString();
+  }
+  if (input.to !== undefined) {
+    where.push('e.occurred_at < @to');
+    params.to = new Date(input.to).toISOString();
+  }
+  if (input.types !== undefined && input.types.length > 0) {
+    // Bound as a JSON array, never spliced into the SQL text.
+    where.push('e.type IN (SELECT value FROM json_each(@types))');
+    params.types = JSON.stringify(input.types);
+  }
+  const sql = `${EVENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.seq DESC LIMIT @limit`;
+  const rows = db.prepare<Record<string, unknown>, EventJoined>(sql).all(params);
+  const more = rows.length > input.limit;
+  const page = more ? rows.slice(0, input.limit) : rows;
+  return { items: page.map(toApiEvent), nextCursor: more ? String(page[page.length - 1]!.seq) : null };
+}
+
+export function eventsAfter(db: Db, seq: number, limit = 500): RollcallEvent[] {
+  return db
+    .prepare<[number, number], EventJoined>(`${EVENT_SELECT} WHERE e.seq > ? ORDER BY e.seq ASC LIMIT ?`)
+    .all(seq, limit)
+    .map(toApiEvent);
+}
+
+export function maxEventSeq(db: Db): number {
+  return db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM events').get()?.m ?? 0;
+}
+
+interface AlertRow {
+  id: number;
+  rule: string;
+  severity: 'high' | 'medium' | 'low';
+  status: 'open' | 'acknowledged' | 'resolved';
+  title: string;
+  person_id: number | null;
+  source_id: string | null;
+  opened_at: string;
+  acknowledged_at: string | null;
+  resolved_at: string | null;
+  evidence: string;
+}
+
+export function listAlerts(db: Db, input: CallParsedInput<'listAlerts'>): CallOutput<'listAlerts'> {
+  const before = decodeCursor(input.cursor);
+  const rows = db
+    .prepare<{ before: number | null; status: string | null; limit: number }, AlertRow>(
+      `SELECT a.*, (SELECT json_group_array(event_seq) FROM alert_evidence WHERE alert_id = a.id) AS evidence
+         FROM alerts a
+        WHERE (@before IS NULL OR a.id < @before) AND (@status IS NULL OR a.status = @status)
+        ORDER BY a.id DESC LIMIT @limit`,
+    )
+    .all({ before: before ?? null, status: input.status ?? null, limit: input.limit + 1 });
+  const more = rows.length > input.limit;
+  const page = more ? rows.slice(0, input.limit) : rows;
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      rule: r.rule,
+      severity: r.severity,
+      status: r.status,
+      title: r.title,
+      personId: r.person_id,
+      sourceId: r.source_id,
+      openedAt: r.opened_at,
+      acknowledgedAt: r.acknowledged_at,
+      resolvedAt: r.resolved_at,
+      evidence: JSON.parse(r.evidence) as number[],
+    })),
+    nextCursor: more ? String(page[page.length - 1]!.id) : null,
+  };
+}
+
+export function listPeople(db: Db, input: CallParsedInput<'listPeople'>): CallOutput<'listPeople'> {
+  const after = decodeCursor(input.cursor);
+  const query = input.query?.trim() ? `%${input.query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const rows = db
+    .prepare<
+      { after: number | null; query: string | null; limit: number },
+      { id: number; display_name: string | null; primary_email: string | null; status: 'active' | 'leaving' | 'gone'; accounts: number }
+    >(
+      `SELECT p.id, p.display_name, p.primary_email, p.status,
+              (SELECT count(*) FROM accounts a WHERE a.person_id = p.id AND a.deleted_at IS NULL) AS accounts
+         FROM people p
+        WHERE (@after IS NULL OR p.id > @after)
+          AND (@query IS NULL OR p.display_name LIKE @query ESCAPE '\\' OR p.primary_email LIKE @query ESCAPE '\\')
+        ORDER BY p.id LIMIT @limit`,
+    )
+    .all({ after: after ?? null, query, limit: input.limit + 1 });
+  const more = rows.length > input.limit;
+  const page = more ? rows.slice(0, input.limit) : rows;
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      displayName: r.display_name,
+      primaryEmail: r.primary_email,
+      status: r.status,
+      accounts: r.accounts,
+    })),
+    nextCursor: more ? String(page[page.length - 1]!.id) : null,
+  };
+}
+
+/**
+ * Seats per connection (app) and role. An account with no mapped role counts under role null
+ * (billed: an unmapped seat is assumed paid until the admin says otherwise). Idle seats are active
+ * app accounts whose person is gone or leaving.
+ */
+export function getSeats(db: Db): CallOutput<'getSeats'> {
+  const rows = db
+    .prepare<
+      [],
+      { app: string; source_id: string; role: string | null; billed: number; active: number; idle: number; purchased: number | null }
+    >(
+      `SELECT s.app AS app, s.id AS source_id, r.name AS role, coalesce(r.billed, 1) AS billed,
+              count(*) AS active,
+              sum(CASE WHEN p.status IN ('gone', 'leaving') THEN 1 ELSE 0 END) AS idle,
+              r.seats_purchased AS purchased
+         FROM accounts a
+         JOIN sources s ON s.id = a.source_id AND s.kind = 'connection' AND s.removed_at IS NULL
+         LEFT JOIN account_roles ar ON ar.source_id = a.source_id AND ar.account_id = a.id
+         LEFT JOIN roles r ON r.id = ar.role_id
+         LEFT JOIN people p ON p.id = a.person_id
+        WHERE a.active = 1 AND a.deleted_at IS NULL
+        GROUP BY s.id, r.id
+        ORDER BY s.app, r.name`,
+    )
+    .all();
+  return {
+    rows: rows.map((r) => ({
+      app: r.app,
+      sourceId: r.source_id,
+      role: r.role,
+      billed: r.billed === 1,
+      active: r.active,
+      idle: r.idle,
+      purchased: r.purchased,
+    })),
+  };
+}
+
+export function getDashboard(db: Db, now: Date): CallOutput<'getDashboard'> {
+  const alertCounts = db
+    .prepare<[], { severity: 'high' | 'medium' | 'low'; n: number }>(
+      `SELECT severity, count(*) AS n FROM alerts WHERE status <> 'resolved' GROUP BY severity`,
+    )
+    .all();
+  const openAlerts = { high: 0, medium: 0, low: 0 };
+  for (const r of alertCounts) openAlerts[r.severity] = r.n;
+  const seats = getSeats(db).rows;
+  const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+  const events = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE observed_at >= ?').get(since)?.n ?? 0;
+  const sources = db
+    .prepare<[], { kind: string; n: number }>(`SELECT kind, count(*) AS n FROM sources WHERE removed_at IS NULL GROUP BY kind`)
+    .all();
+  return {
+    openAlerts,
+    activeSeats: seats.filter((s) => s.billed).reduce((a, s) => a + s.active, 0),
+    idleSeats: seats.filter((s) => s.billed).reduce((a, s) => a + s.idle, 0),
+    eventsLast24h: events,
+    // Time-to-deprovision needs people correlation (analysis layer); until then there is no figure.
+    medianHoursToDeprovision: null,
+    sources: {
+      connections: sources.find((s) => s.kind === 'connection')?.n ?? 0,
+      directories: sources.find((s) => s.kind === 'directory')?.n ?? 0,
+    },
+  };
+}
+
+export function listSources(db: Db, scimOrigin: string | null): CallOutput<'listSources'> {
+  const rows = db
+    .prepare<
+      [],
+      { id: string; kind: string; provider: string; name: string; app: string | null; slug: string | null; config: string; created_at: string; last_request_at: string | null; last_sync_at: string | null }
+    >(
+      `SELECT s.*, (SELECT max(received_at) FROM scim_exchanges x WHERE x.connection_id = s.id) AS last_request_at,
+              NULL AS last_sync_at
+         FROM sources s WHERE s.removed_at IS NULL ORDER BY s.created_at`,
+    )
+    .all();
+  type Provider = CallOutput<'listSources'>['connections'][number]['provider'];
+  return {
+    connections: rows
+      .filter((r) => r.kind === 'connection')
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        app: r.app ?? r.name,
+        provider: r.provider as Provider,
+        slug: r.slug!,
+        scimUrl: scimOrigin ? `${scimOrigin}/scim/v2/${r.slug!}` : null,
+        mode: (JSON.parse(r.config) as { upstream?: unknown }).upstream ? ('relay' as const) : ('store' as const),
+        createdAt: r.created_at,
+        lastRequestAt: r.last_request_at,
+      })),
+    directories: rows
+      .filter((r) => r.kind === 'directory')
+      .map((r) => ({ id: r.id, name: r.name, provider: r.provider as Provider, createdAt: r.created_at, lastSyncAt: r.last_sync_at })),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The headless host: the core, the SCIM listener and the dashboard listener in one Node process
+ * (`rollcall serve`). The Electron utility process runs the same pieces minus the dashboard.
+ */
+import { randomBytes } from 'node:crypto';
+import { createCore, type Core } from '../core/core';
+import { startScimServer, type ScimServer } from '../scim/server';
+import { startDashboardServer, type DashboardServer } from './dashboard-server';
+
+export interface HeadlessOptions {
+  dataDir: string;
+  scimHost: string;
+  scimPort: number;
+  uiHost: string;
+  uiPort: number;
+  uiToken?: string;
+  staticDir?: string;
+}
+
+export interface Headless {
+  readonly core: Core;
+  readonly scim: ScimServer;
+  readonly dashboard: DashboardServer;
+  readonly token: string;
+  /** Dashboard URL with the token in the fragment (never sent to the server by the browser). */
+  readonly dashboardUrl: string;
+  close(): Promise<void>;
+}
+
+export function newDashboardToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export async function startHeadless(options: HeadlessOptions): Promise<Headless> {
+  const token = options.uiToken ?? newDashboardToken();
+  const core = createCore({ dataDir: options.dataDir, host: 'headless' });
+  let scim: ScimServer | undefined;
+  try {
+    scim = await startScimServer({ core, host: options.scimHost, port: options.scimPort });
+    const dashboard = await startDashboardServer({
+      core,
+      token,
+      host: options.uiHost,
+      port: options.uiPort,
+      staticDir: options.staticDir,
+    });
+    let closing: Promise<void> | undefined;
+    const started = scim;
+    return {
+      core,
+      scim: started,
+      dashboard,
+      token,
+      dashboardUrl: `${dashboard.url}/#token=${encodeURIComponent(token)}`,
+      close() {
+        closing ??= (async () => {
+          await Promise.all([dashboard.close(), started.close()]);
+          core.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await scim?.close();
+    core.close();
+    throw err;
+  }
+}

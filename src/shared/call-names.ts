@@ -1,0 +1,20 @@
+/**
+ * The names of every API call, without their schemas, so the sandboxed preload can build its
+ * bridge without bundling zod. contract.ts checks (at compile time) that it defines exactly these.
+ */
+export const callNames = [
+  'getAppInfo',
+  'getDashboard',
+  'listEvents',
+  'listAlerts',
+  'listPeople',
+  'getSeats',
+  'listSources',
+  'getSettings',
+  'updateSettings',
+] as const;
+export type CallName = (typeof callNames)[number];
+
+/** IPC channel of a call; the prefix keeps our channels apart from Electron's own. */
+export const ipcChannel = (name: CallName): string => `rollcall:${name}`;
+export const PUSH_CHANNEL = 'rollcall:push';

@@ -1,0 +1,238 @@
+/**
+ * The one API contract between the UI and the core.
+ *
+ * Every call the renderer can make is defined here once: its name, a zod schema for its input
+ * and one for its output. The Electron IPC bindings, the preload bridge, the HTTP transport of
+ * the headless host and the typed renderer client are all derived from this object, so a call
+ * cannot exist on one transport and not on the other.
+ *
+ * This module imports nothing process-specific (no Node, no DOM, no Electron).
+ */
+import { z } from 'zod';
+import { callNames, ipcChannel, type CallName } from './call-names';
+
+export { callNames, ipcChannel, type CallName };
+
+export interface CallContract<I extends z.ZodType, O extends z.ZodType> {
+  readonly input: I;
+  readonly output: O;
+  readonly summary: string;
+}
+
+function call<I extends z.ZodType, O extends z.ZodType>(
+  summary: string,
+  input: I,
+  output: O,
+): CallContract<I, O> {
+  return { summary, input, output };
+}
+
+/** ISO-8601 instant, always UTC with a trailing Z. */
+export const isoInstant = z.iso.datetime({ offset: false, precision: -1 });
+const isoInstantLoose = z.iso.datetime({ offset: true });
+
+export const severitySchema = z.enum(['high', 'medium', 'low']);
+export const alertStatusSchema = z.enum(['open', 'acknowledged', 'resolved']);
+export const providerSchema = z.enum(['okta', 'entra', 'google', 'onelogin', 'jumpcloud', 'generic']);
+export const themeSchema = z.enum(['system', 'light', 'dark']);
+
+export const eventTypeSchema = z.enum([
+  'user.created',
+  'user.updated',
+  'user.deactivated',
+  'user.reactivated',
+  'user.deleted',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'group.member_added',
+  'group.member_removed',
+  'role.granted',
+  'role.revoked',
+  'relay.failed',
+]);
+export type EventType = z.infer<typeof eventTypeSchema>;
+
+const jsonValue: z.ZodType<unknown> = z.unknown();
+
+export const eventSchema = z.object({
+  seq: z.number().int().positive(),
+  type: eventTypeSchema,
+  sourceId: z.string(),
+  sourceName: z.string(),
+  accountId: z.string().nullable(),
+  groupId: z.string().nullable(),
+  personId: z.number().int().nullable(),
+  subject: z.string().nullable(),
+  occurredAt: isoInstant,
+  observedAt: isoInstant,
+  actor: z.string().nullable(),
+  before: jsonValue,
+  after: jsonValue,
+  exchangeId: z.number().int().nullable(),
+  hash: z.string(),
+});
+export type RollcallEvent = z.infer<typeof eventSchema>;
+
+export const alertSchema = z.object({
+  id: z.number().int(),
+  rule: z.string(),
+  severity: severitySchema,
+  status: alertStatusSchema,
+  title: z.string(),
+  personId: z.number().int().nullable(),
+  sourceId: z.string().nullable(),
+  openedAt: isoInstant,
+  acknowledgedAt: isoInstant.nullable(),
+  resolvedAt: isoInstant.nullable(),
+  evidence: z.array(z.number().int()),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+export const connectionSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  app: z.string(),
+  provider: providerSchema,
+  slug: z.string(),
+  scimUrl: z.string().nullable(),
+  mode: z.enum(['store', 'relay']),
+  createdAt: isoInstant,
+  lastRequestAt: isoInstant.nullable(),
+});
+export const directorySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  provider: providerSchema,
+  createdAt: isoInstant,
+  lastSyncAt: isoInstant.nullable(),
+});
+
+export const personSchema = z.object({
+  id: z.number().int(),
+  displayName: z.string().nullable(),
+  primaryEmail: z.string().nullable(),
+  status: z.enum(['active', 'leaving', 'gone']),
+  accounts: z.number().int().nonnegative(),
+});
+
+export const seatRowSchema = z.object({
+  app: z.string(),
+  sourceId: z.string(),
+  role: z.string().nullable(),
+  billed: z.boolean(),
+  active: z.number().int().nonnegative(),
+  idle: z.number().int().nonnegative(),
+  purchased: z.number().int().nonnegative().nullable(),
+});
+
+const pageInput = {
+  limit: z.number().int().min(1).max(1000).default(100),
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor: z.string().max(200).optional(),
+};
+
+export const contract = {
+  getAppInfo: call(
+    'Version, data folder and listener addresses of the running core.',
+    z.object({}).strict(),
+    z.object({
+      version: z.string(),
+      dataDir: z.string(),
+      schemaVersion: z.number().int(),
+      scimOrigin: z.string().nullable(),
+      host: z.enum(['electron', 'headless']),
+    }),
+  ),
+  getDashboard: call(
+    'The numbers on the dashboard.',
+    z.object({}).strict(),
+    z.object({
+      openAlerts: z.object({ high: z.number().int(), medium: z.number().int(), low: z.number().int() }),
+      activeSeats: z.number().int(),
+      idleSeats: z.number().int(),
+      eventsLast24h: z.number().int(),
+      medianHoursToDeprovision: z.number().nullable(),
+      sources: z.object({ connections: z.number().int(), directories: z.number().int() }),
+    }),
+  ),
+  listEvents: call(
+    'Events, newest first, with optional filters.',
+    z
+      .object({
+        ...pageInput,
+        types: z.array(eventTypeSchema).max(20).optional(),
+        sourceId: z.string().max(100).optional(),
+        personId: z.number().int().optional(),
+        from: isoInstantLoose.optional(),
+        to: isoInstantLoose.optional(),
+      })
+      .strict(),
+    z.object({ items: z.array(eventSchema), nextCursor: z.string().nullable() }),
+  ),
+  listAlerts: call(
+    'Alerts, newest first.',
+    z.object({ ...pageInput, status: alertStatusSchema.optional() }).strict(),
+    z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() }),
+  ),
+  listPeople: call(
+    'People correlated across sources, optionally matching a search string.',
+    z.object({ ...pageInput, query: z.string().max(200).optional() }).strict(),
+    z.object({ items: z.array(personSchema), nextCursor: z.string().nullable() }),
+  ),
+  getSeats: call(
+    'Active and idle seats per app and role.',
+    z.object({}).strict(),
+    z.object({ rows: z.array(seatRowSchema) }),
+  ),
+  listSources: call(
+    'SCIM connections and polled directories.',
+    z.object({}).strict(),
+    z.object({ connections: z.array(connectionSchema), directories: z.array(directorySchema) }),
+  ),
+  getSettings: call(
+    'User preferences.',
+    z.object({}).strict(),
+    z.object({ theme: themeSchema }),
+  ),
+  updateSettings: call(
+    'Change user preferences; returns the new settings.',
+    z.object({ theme: themeSchema.optional() }).strict(),
+    z.object({ theme: themeSchema }),
+  ),
+} as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
+
+export type Contract = typeof contract;
+export type CallInput<N extends CallName> = z.input<Contract[N]['input']>;
+export type CallParsedInput<N extends CallName> = z.output<Contract[N]['input']>;
+export type CallOutput<N extends CallName> = z.output<Contract[N]['output']>;
+
+/** The push stream: everything the core tells the UI without being asked. */
+export const pushSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('events.appended'), events: z.array(eventSchema) }),
+  z.object({ kind: z.literal('alerts.changed'), openHigh: z.number().int() }),
+  z.object({ kind: z.literal('sources.changed') }),
+  z.object({
+    kind: z.literal('sync.progress'),
+    directoryId: z.string(),
+    phase: z.string(),
+    done: z.number().int(),
+    total: z.number().int().nullable(),
+  }),
+]);
+export type PushMessage = z.infer<typeof pushSchema>;
+
+/** What every transport carries back for a call: a value or a typed error. */
+export const errorCodeSchema = z.enum(['invalid_input', 'unknown_call', 'not_found', 'conflict', 'internal']);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+export const apiErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
+export type Envelope<T = unknown> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
+
+export function isCallName(name: string): name is CallName {
+  return (callNames as readonly string[]).includes(name);
+}
