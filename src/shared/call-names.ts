@@ -10,6 +10,9 @@ export const callNames = [
   'listPeople',
   'getSeats',
   'listSources',
+  'createConnection',
+  'removeConnection',
+  'rotateConnectionToken',
   'getSettings',
   'updateSettings',
 ] as const;

@@ -190,6 +190,31 @@ export const contract = {
     z.object({}).strict(),
     z.object({ connections: z.array(connectionSchema), directories: z.array(directorySchema) }),
   ),
+  createConnection: call(
+    'Creates a SCIM connection for an app; the answer holds its token, shown this once.',
+    z
+      .object({
+        name: z.string().trim().min(1).max(200),
+        app: z.string().trim().min(1).max(200),
+        provider: providerSchema,
+        slug: z
+          .string()
+          .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lowercase letters, digits and dashes, 1–64 characters')
+          .optional(),
+      })
+      .strict(),
+    z.object({ connection: connectionSchema, token: z.string() }),
+  ),
+  removeConnection: call(
+    'Removes a connection: its token stops working; its history stays.',
+    z.object({ id: z.string().min(1).max(100) }).strict(),
+    z.object({ id: z.string() }),
+  ),
+  rotateConnectionToken: call(
+    'Issues a new token for a connection; the old one stops working at once.',
+    z.object({ id: z.string().min(1).max(100) }).strict(),
+    z.object({ connection: connectionSchema, token: z.string() }),
+  ),
   getSettings: call(
     'User preferences.',
     z.object({}).strict(),

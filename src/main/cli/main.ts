@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { SchemaTooNewError } from '../core/store/db';
 import { defaultDataDir } from '../core/paths';
 import { APP_VERSION } from '../core/version';
+import { Store } from '../core/store/store';
 import { startHeadless } from '../host/headless';
+import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections';
 import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
 
 export interface CliIo {
@@ -23,8 +25,9 @@ export interface CliIo {
 const USAGE = `Usage: rollcall <command> [options]
 
 Commands:
-  serve      Run the SCIM listener and the browser dashboard
-  version    Print the version
+  serve        Run the SCIM listener and the browser dashboard
+  connections  Add, list, remove SCIM connections, rotate their tokens
+  version      Print the version
 
 Options for every command:
   --data-dir DIR   Data folder (default: the OS app-data folder, or env ROLLCALL_DATA_DIR)
@@ -56,11 +59,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.stdout(USAGE);
         return command === undefined ? 2 : 0;
       case 'version':
-      case '--version':
-        io.stdout(APP_VERSION);
+      case '--version': {
+        const values = parseFlags(rest, {});
+        io.stdout(values.json ? JSON.stringify({ version: APP_VERSION }) : APP_VERSION);
         return 0;
+      }
       case 'serve':
         return await serve(rest, io);
+      case 'connections':
+        return runConnections(rest, io, (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)));
       default:
         throw new UsageError(`Unknown command "${command}". Run "rollcall --help" for the list.`);
     }
@@ -69,7 +76,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`rollcall: ${err.message}`);
       return 2;
     }
-    if (err instanceof SchemaTooNewError) {
+    if (err instanceof SchemaTooNewError || err instanceof CommandError) {
       io.stderr(`rollcall: ${err.message}`);
       return 1;
     }
@@ -116,6 +123,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     staticDir: io.staticDir,
   });
   const scimUrl = `${host.scim.origin}/scim/v2`;
+  // So that `connections add` run later prints the URL this server really answers on.
+  host.core.store.setSetting(SCIM_ORIGIN_SETTING, host.scim.origin);
   if (values.json) io.stdout(JSON.stringify({ scim: scimUrl, dashboard: host.dashboardUrl, dataDir: host.core.store.dataDir }));
   else {
     io.stdout(`SCIM: ${scimUrl}`);

@@ -3,6 +3,7 @@
  * utility process and in `rollcall serve`; it never imports `electron`.
  */
 import type { PushMessage } from '../../shared/contract';
+import { Connections } from './connections';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch';
 import * as q from './queries';
 import { Store } from './store/store';
@@ -19,6 +20,7 @@ export interface CoreOptions {
 
 export interface Core {
   readonly store: Store;
+  readonly connections: Connections;
   readonly dispatch: Dispatch;
   onPush(listener: (message: PushMessage) => void): () => void;
   /** Publishes a push message to every subscriber (used by the listeners and pollers). */
@@ -32,6 +34,12 @@ export function createCore(options: CoreOptions): Core {
   const now = options.now ?? (() => new Date());
   let scimOrigin: string | null = null;
   const listeners = new Set<(message: PushMessage) => void>();
+  const connections = new Connections(store);
+  const connectionView = (id: string) => {
+    const c = q.listSources(store.db, scimOrigin).connections.find((x) => x.id === id);
+    if (!c) throw new Error(`connection ${id} vanished`);
+    return c;
+  };
 
   const handlers: Handlers = {
     getAppInfo: () => ({
@@ -47,6 +55,20 @@ export function createCore(options: CoreOptions): Core {
     listPeople: (input) => q.listPeople(store.db, input),
     getSeats: () => q.getSeats(store.db),
     listSources: () => q.listSources(store.db, scimOrigin),
+    createConnection: (input) => {
+      const created = connections.add(input);
+      push({ kind: 'sources.changed' });
+      return { connection: connectionView(created.id), token: created.token };
+    },
+    removeConnection: (input) => {
+      const removed = connections.remove(input.id);
+      push({ kind: 'sources.changed' });
+      return { id: removed.id };
+    },
+    rotateConnectionToken: (input) => {
+      const rotated = connections.rotateToken(input.id);
+      return { connection: connectionView(rotated.id), token: rotated.token };
+    },
     getSettings: () => readSettings(store),
     updateSettings: (input) => {
       if (input.theme !== undefined) store.setSetting('theme', input.theme);
@@ -84,6 +106,7 @@ export function createCore(options: CoreOptions): Core {
 
   return {
     store,
+    connections,
     dispatch: createDispatch(handlers, options.log),
     onPush(listener) {
       listeners.add(listener);

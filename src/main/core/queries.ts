@@ -66,9 +66,13 @@ export function listEvents(db: Db, input: CallParsedInput<'listEvents'>): CallOu
     params.to = new Date(input.to).toISOString();
   }
   if (input.types !== undefined && input.types.length > 0) {
-    // Bound as a JSON array, never spliced into the SQL text.
-    where.push('e.type IN (SELECT value FROM json_each(@types))');
-    params.types = JSON.stringify(input.types);
+    // One named placeholder per type (the values are bound, never spliced into the SQL text); a
+    // literal IN list lets SQLite use the (type, seq) index, which a json_each() subquery does not.
+    const names = input.types.map((t, i) => {
+      params[`type${i}`] = t;
+      return `@type${i}`;
+    });
+    where.push(`e.type IN (${names.join(', ')})`);
   }
   const sql = `${EVENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.seq DESC LIMIT @limit`;
   const rows = db.prepare<Record<string, unknown>, EventJoined>(sql).all(params);

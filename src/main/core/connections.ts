@@ -1,0 +1,158 @@
+/**
+ * SCIM connections: one per app, each with its own slug (the SCIM base URL is
+ * `{scim origin}/scim/v2/{slug}`) and its own bearer token. The token is 256 random bits, shown
+ * once, and stored only as its SHA-256; requests are checked against the hash in constant time.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Store } from './store/store';
+import { ConflictError, NotFoundError } from './dispatch';
+
+export type Provider = 'okta' | 'entra' | 'google' | 'onelogin' | 'jumpcloud' | 'generic';
+
+export interface Connection {
+  id: string;
+  name: string;
+  app: string;
+  provider: Provider;
+  slug: string;
+  createdAt: string;
+}
+
+export interface NewConnection {
+  name: string;
+  app: string;
+  provider: Provider;
+  slug?: string;
+}
+
+export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export function slugify(text: string): string {
+  const s = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/g, '');
+  return s || 'app';
+}
+
+interface Row {
+  id: string;
+  name: string;
+  app: string | null;
+  provider: Provider;
+  slug: string;
+  token_hash: Buffer | null;
+  created_at: string;
+}
+
+const toConnection = (r: Row): Connection => ({
+  id: r.id,
+  name: r.name,
+  app: r.app ?? r.name,
+  provider: r.provider,
+  slug: r.slug,
+  createdAt: r.created_at,
+});
+
+export class Connections {
+  constructor(private readonly store: Store) {}
+
+  /** Creates a connection and returns it with its token (the only time the token is visible). */
+  add(input: NewConnection, now = new Date()): Connection & { token: string } {
+    const name = input.name.trim();
+    const app = input.app.trim();
+    if (!name) throw new ConflictError('A connection needs a name');
+    if (!app) throw new ConflictError('A connection needs an app');
+    if (input.slug !== undefined && !SLUG_RE.test(input.slug)) {
+      throw new ConflictError(`Invalid slug "${input.slug}": use lowercase letters, digits and dashes (1–64)`);
+    }
+    const token = newToken();
+    const id = randomUUID();
+    const t = now.toISOString();
+    const slug = this.store.write(() => {
+      const taken = (s: string): boolean =>
+        this.store.db.prepare('SELECT 1 FROM sources WHERE slug = ? AND removed_at IS NULL').get(s) !== undefined;
+      let slug = input.slug ?? slugify(app);
+      if (input.slug !== undefined && taken(slug)) throw new ConflictError(`The slug "${slug}" is already used by another connection`);
+      for (let i = 2; taken(slug); i++) slug = `${slugify(app)}-${i}`;
+      this.store.db
+        .prepare(
+          `INSERT INTO sources (id, kind, provider, name, app, slug, token_hash, created_at, updated_at)
+           VALUES (?, 'connection', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, input.provider, name, app, slug, hashToken(token), t, t);
+      return slug;
+    });
+    return { id, name, app, provider: input.provider, slug, createdAt: t, token };
+  }
+
+  list(): Connection[] {
+    return this.store.db
+      .prepare<[], Row>(`SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL ORDER BY created_at, id`)
+      .all()
+      .map(toConnection);
+  }
+
+  /** Finds a live connection by id or slug. */
+  get(idOrSlug: string): Connection {
+    const row = this.store.db
+      .prepare<[string, string], Row>(
+        `SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND (id = ? OR slug = ?)`,
+      )
+      .get(idOrSlug, idOrSlug);
+    if (!row) throw new NotFoundError(`No connection "${idOrSlug}"`);
+    return toConnection(row);
+  }
+
+  /**
+   * Removes a connection: its token stops working at once and its slug becomes free. Its accounts,
+   * events and exchanges stay (the audit trail must not lose history).
+   */
+  remove(idOrSlug: string, now = new Date()): Connection {
+    const c = this.get(idOrSlug);
+    this.store.write(() => {
+      this.store.db
+        .prepare('UPDATE sources SET removed_at = ?, updated_at = ?, token_hash = NULL WHERE id = ?')
+        .run(now.toISOString(), now.toISOString(), c.id);
+    });
+    return c;
+  }
+
+  /** Issues a new token; the old one stops working immediately. */
+  rotateToken(idOrSlug: string, now = new Date()): Connection & { token: string } {
+    const c = this.get(idOrSlug);
+    const token = newToken();
+    this.store.write(() => {
+      this.store.db
+        .prepare('UPDATE sources SET token_hash = ?, updated_at = ? WHERE id = ?')
+        .run(hashToken(token), now.toISOString(), c.id);
+    });
+    return { ...c, token };
+  }
+
+  /**
+   * The connection a SCIM request may act on: the slug must exist and the bearer token must be
+   * *that* connection's token. Same work whether the slug exists or not.
+   */
+  authenticate(slug: string, token: string | undefined): Connection | undefined {
+    const row = this.store.db
+      .prepare<[string], Row>(`SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`)
+      .get(slug);
+    const presented = hashToken(token ?? '');
+    const expected = row?.token_hash ?? DUMMY_HASH;
+    const ok = timingSafeEqual(presented, expected.length === 32 ? expected : DUMMY_HASH);
+    return ok && row && token !== undefined && row.token_hash ? toConnection(row) : undefined;
+  }
+}
+
+const DUMMY_HASH = hashToken(randomBytes(32).toString('hex'));

@@ -1,0 +1,105 @@
+/**
+ * The record of every SCIM request (scim_exchanges): time, connection, method, path, query, status,
+ * latency, and the request and response bodies with secrets redacted. Bodies are capped so a huge
+ * list response cannot bloat the database; the cap is noted in the stored text.
+ */
+import type { Store } from '../core/store/store';
+
+export const REDACTED = '[redacted]';
+export const MAX_STORED_BODY = 256 * 1024;
+
+export interface ExchangeStart {
+  connectionId: string | null;
+  receivedAt: string;
+  method: string;
+  path: string;
+  query: string | null;
+  remoteAddr: string | null;
+  userAgent: string | null;
+  authorized: boolean;
+  requestBody: string | null;
+}
+
+export interface ExchangeEnd {
+  status: number;
+  responseBody: string | null;
+  latencyMs: number;
+  isProbe?: boolean;
+}
+
+/**
+ * Replaces the values of secret attributes (`password` and any configured one), wherever they
+ * appear: as keys at any depth, and in PATCH operations whose path names them.
+ */
+export function redact(value: unknown, secretNames: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => redact(v, secretNames));
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const pathNamesSecret =
+    typeof obj.path === 'string' && 'value' in obj && typeof obj.op === 'string' && isSecretPath(obj.path, secretNames);
+  for (const [k, v] of Object.entries(obj)) {
+    if (secretNames.has(k.toLowerCase()) || (pathNamesSecret && k === 'value')) out[k] = REDACTED;
+    else out[k] = redact(v, secretNames);
+  }
+  return out;
+}
+
+function isSecretPath(path: string, secretNames: ReadonlySet<string>): boolean {
+  const last = path.split(/[:.]/).pop()?.replace(/\[.*$/, '').toLowerCase() ?? '';
+  return secretNames.has(last);
+}
+
+/** The request body as stored: redacted JSON when it parses, else a note (never the raw bytes of a secret). */
+export function storedRequestBody(raw: Buffer | null, parsed: unknown, secretNames: ReadonlySet<string>): string | null {
+  if (raw === null || raw.length === 0) return null;
+  if (parsed === undefined) {
+    // Unparseable: a secret might be in there, so keep only its size.
+    return `[unparseable body, ${raw.length} bytes]`;
+  }
+  return cap(JSON.stringify(redact(parsed, secretNames)));
+}
+
+export function cap(text: string | null): string | null {
+  if (text === null || text.length <= MAX_STORED_BODY) return text;
+  return `${text.slice(0, MAX_STORED_BODY)}…[truncated, ${text.length} characters in all]`;
+}
+
+export class ExchangeLog {
+  private readonly insertStmt;
+  private readonly finishStmt;
+
+  constructor(store: Store) {
+    this.insertStmt = store.db.prepare(
+      `INSERT INTO scim_exchanges (connection_id, received_at, method, path, query, remote_addr, user_agent, authorized,
+         request_body, status, response_body, latency_ms, is_probe)
+       VALUES (@connectionId, @receivedAt, @method, @path, @query, @remoteAddr, @userAgent, @authorized,
+         @requestBody, @status, @responseBody, @latencyMs, @isProbe)`,
+    );
+    this.finishStmt = store.db.prepare(
+      'UPDATE scim_exchanges SET status = @status, response_body = @responseBody, latency_ms = @latencyMs, is_probe = @isProbe WHERE id = @id',
+    );
+  }
+
+  /** Inserts a complete exchange; returns its id. */
+  record(start: ExchangeStart, end: ExchangeEnd): number {
+    const info = this.insertStmt.run({
+      ...start,
+      authorized: start.authorized ? 1 : 0,
+      status: end.status,
+      responseBody: cap(end.responseBody),
+      latencyMs: end.latencyMs,
+      isProbe: end.isProbe ? 1 : 0,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Inserts an exchange whose outcome is not known yet (its id is needed by the events). */
+  begin(start: ExchangeStart): number {
+    return this.record(start, { status: 0, responseBody: null, latencyMs: 0 });
+  }
+
+  finish(id: number, end: ExchangeEnd): void {
+    this.finishStmt.run({ id, status: end.status, responseBody: cap(end.responseBody), latencyMs: end.latencyMs, isProbe: end.isProbe ? 1 : 0 });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * GET /Users and GET /Groups (RFC 7644 §3.4.2): filter, sort, page.
+ *
+ * An `eq` on an indexed attribute (id, userName, externalId, Group displayName) — alone or inside an
+ * `and` — narrows the candidates with an index first (the lookup every IdP makes before creating);
+ * the whole filter is then evaluated on the rendered resources, so index narrowing never changes
+ * the answer. Other filters scan the connection's resources.
+ */
+import type { Db } from '../core/store/db';
+import { badRequest } from './errors';
+import { equalityLookup, matches, parseFilter, type FilterAst } from './filter';
+import type { JsonObject } from './patch';
+import { uniqueKey, type StoredGroup, type StoredUser } from './resources';
+import { parseAttrPathOrThrow, type ResourceTypeName } from './schema';
+
+export const MAX_PAGE = 1000;
+export const DEFAULT_PAGE = 100;
+
+export interface ListParams {
+  filter?: FilterAst;
+  filterText?: string;
+  startIndex: number;
+  count: number;
+  sortBy?: string;
+  sortOrder: 'ascending' | 'descending';
+}
+
+/** Reads list parameters from a query string or a SearchRequest body (RFC 7644 §3.4.3). */
+export function parseListParams(get: (name: string) => unknown, type: ResourceTypeName): ListParams {
+  const int = (name: string, fallback: number): number => {
+    const v = get(name);
+    if (v === undefined || v === null || v === '') return fallback;
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isInteger(n)) throw badRequest('invalidValue', `"${name}" must be an integer (got ${JSON.stringify(v)})`);
+    return n;
+  };
+  // RFC 7644 §3.4.2.4: startIndex < 1 is read as 1; a negative count as 0.
+  const startIndex = Math.max(1, int('startIndex', 1));
+  const count = Math.min(MAX_PAGE, Math.max(0, int('count', DEFAULT_PAGE)));
+  const sortOrderRaw = get('sortOrder');
+  let sortOrder: ListParams['sortOrder'] = 'ascending';
+  if (sortOrderRaw !== undefined && sortOrderRaw !== null && sortOrderRaw !== '') {
+    const s = String(sortOrderRaw).toLowerCase();
+    if (s !== 'ascending' && s !== 'descending') throw badRequest('invalidValue', '"sortOrder" must be "ascending" or "descending"');
+    sortOrder = s;
+  }
+  const params: ListParams = { startIndex, count, sortOrder };
+  const filter = get('filter');
+  if (filter !== undefined && filter !== null) {
+    if (typeof filter !== 'string') throw badRequest('invalidFilter', '"filter" must be a string');
+    params.filter = parseFilter(filter, type);
+    params.filterText = filter;
+  }
+  const sortBy = get('sortBy');
+  if (sortBy !== undefined && sortBy !== null && sortBy !== '') {
+    if (typeof sortBy !== 'string') throw badRequest('invalidValue', '"sortBy" must be an attribute path');
+    parseAttrPathOrThrow(sortBy, 'invalidValue');
+    params.sortBy = sortBy;
+  }
+  return params;
+}
+
+export interface ListResult<R> {
+  total: number;
+  rows: R[];
+}
+
+type Render<R> = (row: R) => JsonObject;
+
+/**
+ * Lists resources of one connection. `render` turns a row into the SCIM JSON the filter and sort
+ * see (and the caller later projects for the answer).
+ */
+export function listResources<R extends StoredUser | StoredGroup>(
+  db: Db,
+  type: ResourceTypeName,
+  connectionId: string,
+  params: ListParams,
+  render: Render<R>,
+): ListResult<JsonObject> {
+  const table = type === 'User' ? 'accounts' : 'groups';
+  const offset = params.startIndex - 1;
+  if (!params.filter && !params.sortBy) {
+    const total = db
+      .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ${table} WHERE source_id = ? AND deleted_at IS NULL`)
+      .get(connectionId)!.n;
+    const rows =
+      params.count === 0
+        ? []
+        : db
+            .prepare<[string, number, number], R>(
+              `SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk LIMIT ? OFFSET ?`,
+            )
+            .all(connectionId, params.count, offset);
+    return { total, rows: rows.map(render) };
+  }
+  let candidates: R[];
+  const eq = params.filter ? equalityLookup(params.filter) : undefined;
+  const column =
+    eq === undefined
+      ? undefined
+      : eq.attribute === 'id'
+        ? 'id'
+        : eq.attribute === 'externalId'
+          ? 'external_id'
+          : eq.attribute === 'userName' && type === 'User'
+            ? 'user_name_key'
+            : eq.attribute === 'displayName' && type === 'Group'
+              ? 'display_name_key'
+              : undefined;
+  if (eq && column) {
+    const value = column.endsWith('_key') ? uniqueKey(eq.value) : eq.value;
+    candidates = db
+      .prepare<[string, string], R>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`)
+      .all(connectionId, value);
+  } else if (eq && eq.attribute === 'userName' && type === 'Group') {
+    candidates = [];
+  } else {
+    candidates = db.prepare<[string], R>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk`).all(connectionId);
+  }
+  let resources = candidates.map(render);
+  if (params.filter) {
+    const f = params.filter;
+    resources = resources.filter((r) => matches(f, r, type));
+  }
+  if (params.sortBy) resources = sortResources(resources, params.sortBy, params.sortOrder);
+  return { total: resources.length, rows: resources.slice(offset, offset + params.count) };
+}
+
+function sortValue(resource: JsonObject, path: string): string | number | boolean | undefined {
+  const ref = parseAttrPathOrThrow(path, 'invalidValue');
+  const ci = (o: unknown, k: string): unknown => {
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return undefined;
+    const key = Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase());
+    return key === undefined ? undefined : (o as JsonObject)[key];
+  };
+  let v: unknown = ref.schema && !ref.schema.toLowerCase().includes(':core:') ? ci(ci(resource, ref.schema), ref.attribute) : ci(resource, ref.attribute);
+  if (Array.isArray(v)) {
+    // Multi-valued: sort by the primary element's value, else the first (RFC 7644 §3.4.2.3).
+    const primary = v.find((e) => ci(e, 'primary') === true) ?? v[0];
+    v = ref.subAttribute ? ci(primary, ref.subAttribute) : (ci(primary, 'value') ?? primary);
+  } else if (ref.subAttribute) v = ci(v, ref.subAttribute);
+  return typeof v === 'string' ? v.toLowerCase() : typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
+}
+
+function sortResources(resources: JsonObject[], sortBy: string, order: 'ascending' | 'descending'): JsonObject[] {
+  const keyed = resources.map((r, i) => ({ r, i, k: sortValue(r, sortBy) }));
+  const dir = order === 'ascending' ? 1 : -1;
+  keyed.sort((a, b) => {
+    // Resources without the attribute go last whatever the order; ties keep creation order.
+    if (a.k === undefined || b.k === undefined) return a.k === b.k ? a.i - b.i : a.k === undefined ? 1 : -1;
+    if (a.k < b.k) return -dir;
+    if (a.k > b.k) return dir;
+    return a.i - b.i;
+  });
+  return keyed.map((x) => x.r);
+}

@@ -1,0 +1,492 @@
+/**
+ * SCIM Users and Groups of one connection in store mode: validation of what the IdP sends, the
+ * state in SQLite (accounts, groups, memberships) and the events each change produces — written in
+ * the same transaction, so there is never a change without its event or an event without its change.
+ *
+ * Stored shape: `raw` is the resource as the IdP set it, minus what the service provider owns
+ * (`id`, `meta`, User `groups`, Group `members`) and minus `password` (write-only, never kept).
+ * Group members live in `memberships` (a 10,000-member group must not be rewritten as one JSON blob
+ * on every PATCH); a User's `groups` is derived from them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NewEvent } from '../core/store/events';
+import type { Store } from '../core/store/store';
+import { badRequest, conflict, notFound, preconditionFailed, ScimError } from './errors';
+import { applyPatch, cloneJson, deepEqual, type JsonObject } from './patch';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type ResourceTypeName } from './schema';
+
+export interface StoredUser {
+  pk: number;
+  id: string;
+  user_name: string;
+  external_id: string | null;
+  display_name: string | null;
+  active: number;
+  raw: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StoredGroup {
+  pk: number;
+  id: string;
+  display_name: string;
+  external_id: string | null;
+  raw: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Member {
+  value: string;
+  type: 'User' | 'Group';
+  display?: string;
+}
+
+export interface WriteContext {
+  connectionId: string;
+  exchangeId: number | null;
+  now: string;
+  actor: string | null;
+}
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const hasSchema = (schemas: unknown, id: string): boolean =>
+  Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === id.toLowerCase());
+
+/** Keys the service provider owns; what the client sends for them is ignored (or checked). */
+const USER_SP_KEYS = new Set(['id', 'meta', 'groups', 'password']);
+const GROUP_SP_KEYS = new Set(['id', 'meta', 'members']);
+
+export const etagOf = (version: number): string => `W/"${version}"`;
+
+/** userName / displayName uniqueness key: case-insensitive (caseExact false in RFC 7643). */
+export const uniqueKey = (s: string): string => s.normalize('NFC').toLowerCase();
+
+/**
+ * Turns a client's resource body into the stored shape, with the same coercions as PATCH (string
+ * booleans, a one-element array for a single value, canonical attribute names) by applying it as a
+ * no-path `add` to an empty resource.
+ */
+export function normalizeBody(body: unknown, type: ResourceTypeName): JsonObject {
+  if (!isObject(body)) throw badRequest('invalidSyntax', `The request body must be a JSON object (a SCIM ${type})`);
+  const core = type === 'User' ? USER_SCHEMA : GROUP_SCHEMA;
+  if (body.schemas !== undefined && !hasSchema(body.schemas, core)) {
+    throw badRequest('invalidSyntax', `"schemas" must include ${core}`);
+  }
+  const spKeys = type === 'User' ? USER_SP_KEYS : GROUP_SP_KEYS;
+  const value: JsonObject = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k === 'schemas' || spKeys.has(k.toLowerCase()) || v === null) continue;
+    value[k] = v;
+  }
+  const { resource } = applyPatch({ schemas: [core] }, type, { Operations: [{ op: 'add', value }] });
+  // Keep extension URNs the client declared even when we do not know them (never reject them).
+  const declared = Array.isArray(body.schemas) ? body.schemas.filter((s): s is string => typeof s === 'string') : [];
+  const schemas = resource.schemas as string[];
+  for (const s of declared) if (!hasSchema(schemas, s)) schemas.push(s);
+  for (const key of Object.keys(resource)) {
+    if (key.toLowerCase().startsWith('urn:') && isObject(resource[key]) && !hasSchema(schemas, key)) schemas.push(key);
+  }
+  if (type === 'User') {
+    const userName = resource.userName;
+    if (typeof userName !== 'string' || userName.trim() === '') throw badRequest('invalidValue', 'userName is required');
+    if (resource.active !== undefined && typeof resource.active !== 'boolean') {
+      throw badRequest('invalidValue', '"active" must be a boolean');
+    }
+  } else {
+    const displayName = resource.displayName;
+    if (typeof displayName !== 'string' || displayName.trim() === '') throw badRequest('invalidValue', 'displayName is required');
+  }
+  return resource;
+}
+
+/** Members listed in a Group body or PATCH result, validated. */
+export function membersOf(value: unknown): Member[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw badRequest('invalidValue', '"members" must be an array');
+  const seen = new Map<string, Member>();
+  for (const m of value) {
+    if (!isObject(m) || typeof m.value !== 'string' || m.value === '') {
+      throw badRequest('invalidValue', 'Each member needs a "value" (the member\'s id)');
+    }
+    const type = typeof m.type === 'string' && m.type.toLowerCase() === 'group' ? 'Group' : 'User';
+    seen.set(m.value, { value: m.value, type, ...(typeof m.display === 'string' ? { display: m.display } : {}) });
+  }
+  return [...seen.values()];
+}
+
+/** Attribute-level difference of two stored resources: extension attributes as `urn:…:attr`. */
+export function diffAttributes(before: JsonObject, after: JsonObject): { before: JsonObject; after: JsonObject } {
+  const flat = (r: JsonObject): Map<string, unknown> => {
+    const m = new Map<string, unknown>();
+    for (const [k, v] of Object.entries(r)) {
+      if (k === 'schemas') continue;
+      if (k.toLowerCase().startsWith('urn:') && isObject(v)) for (const [ek, ev] of Object.entries(v)) m.set(`${k}:${ek}`, ev);
+      else m.set(k, v);
+    }
+    return m;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  const out = { before: {} as JsonObject, after: {} as JsonObject };
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    if (!deepEqual(a.get(key), b.get(key))) {
+      if (a.has(key)) out.before[key] = a.get(key);
+      if (b.has(key)) out.after[key] = b.get(key);
+    }
+  }
+  return out;
+}
+
+function primaryEmail(r: JsonObject): string | null {
+  const emails = Array.isArray(r.emails) ? r.emails.filter(isObject) : [];
+  const pick = emails.find((e) => e.primary === true) ?? emails.find((e) => e.type === 'work') ?? emails[0];
+  return typeof pick?.value === 'string' ? pick.value.trim().toLowerCase() : null;
+}
+
+function displayNameOf(r: JsonObject): string | null {
+  if (typeof r.displayName === 'string') return r.displayName;
+  const name = isObject(r.name) ? r.name : undefined;
+  if (typeof name?.formatted === 'string') return name.formatted;
+  const parts = [name?.givenName, name?.familyName].filter((p): p is string => typeof p === 'string');
+  return parts.length ? parts.join(' ') : null;
+}
+
+function employeeNumber(r: JsonObject): string | null {
+  const ext = Object.entries(r).find(([k]) => k.toLowerCase() === ENTERPRISE_USER_SCHEMA.toLowerCase())?.[1];
+  return isObject(ext) && typeof ext.employeeNumber === 'string' ? ext.employeeNumber : null;
+}
+
+/** The summary kept in user.created / user.deleted events (not the whole resource). */
+function userSummary(r: JsonObject): JsonObject {
+  const s: JsonObject = { userName: r.userName, active: r.active !== false };
+  const dn = displayNameOf(r);
+  if (dn) s.displayName = dn;
+  const email = primaryEmail(r);
+  if (email) s.email = email;
+  if (typeof r.externalId === 'string') s.externalId = r.externalId;
+  return s;
+}
+
+export class ScimResources {
+  private readonly s;
+
+  constructor(private readonly store: Store) {
+    const db = store.db;
+    this.s = {
+      userById: db.prepare<[string, string], StoredUser>('SELECT * FROM accounts WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
+      userByName: db.prepare<[string, string], StoredUser>(
+        'SELECT * FROM accounts WHERE source_id = ? AND user_name_key = ? AND deleted_at IS NULL',
+      ),
+      insertUser: db.prepare(
+        `INSERT INTO accounts (source_id, id, user_name, user_name_key, external_id, email_key, employee_number, display_name,
+           active, status, raw, version, created_at, updated_at, first_seen, last_seen)
+         VALUES (@source_id, @id, @user_name, @user_name_key, @external_id, @email_key, @employee_number, @display_name,
+           @active, @status, @raw, 1, @now, @now, @now, @now)`,
+      ),
+      updateUser: db.prepare(
+        `UPDATE accounts SET user_name = @user_name, user_name_key = @user_name_key, external_id = @external_id,
+           email_key = @email_key, employee_number = @employee_number, display_name = @display_name, active = @active,
+           status = @status, raw = @raw, version = version + 1, updated_at = @now, last_seen = @now
+         WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL`,
+      ),
+      deleteUser: db.prepare('UPDATE accounts SET deleted_at = ?, last_seen = ? WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
+      groupById: db.prepare<[string, string], StoredGroup>('SELECT * FROM groups WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
+      groupByName: db.prepare<[string, string], StoredGroup>(
+        'SELECT * FROM groups WHERE source_id = ? AND display_name_key = ? AND deleted_at IS NULL',
+      ),
+      insertGroup: db.prepare(
+        `INSERT INTO groups (source_id, id, display_name, display_name_key, external_id, raw, version, created_at, updated_at, first_seen, last_seen)
+         VALUES (@source_id, @id, @display_name, @display_name_key, @external_id, @raw, 1, @now, @now, @now, @now)`,
+      ),
+      updateGroup: db.prepare(
+        `UPDATE groups SET display_name = @display_name, display_name_key = @display_name_key, external_id = @external_id,
+           raw = @raw, version = version + 1, updated_at = @now, last_seen = @now
+         WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL`,
+      ),
+      bumpGroup: db.prepare('UPDATE groups SET version = version + 1, updated_at = ?, last_seen = ? WHERE source_id = ? AND id = ?'),
+      deleteGroup: db.prepare('UPDATE groups SET deleted_at = ?, last_seen = ? WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
+      members: db.prepare<[string, string], { member_id: string; member_type: 'User' | 'Group' }>(
+        'SELECT member_id, member_type FROM memberships WHERE source_id = ? AND group_id = ? AND deleted_at IS NULL ORDER BY member_id',
+      ),
+      memberDisplay: db.prepare<[string, string], { user_name: string; display_name: string | null }>(
+        'SELECT user_name, display_name FROM accounts WHERE source_id = ? AND id = ? AND deleted_at IS NULL',
+      ),
+      groupDisplay: db.prepare<[string, string], { display_name: string }>(
+        'SELECT display_name FROM groups WHERE source_id = ? AND id = ? AND deleted_at IS NULL',
+      ),
+      groupsOfMember: db.prepare<[string, string], { group_id: string; display_name: string }>(
+        `SELECT m.group_id, g.display_name FROM memberships m
+           JOIN groups g ON g.source_id = m.source_id AND g.id = m.group_id AND g.deleted_at IS NULL
+          WHERE m.source_id = ? AND m.member_id = ? AND m.deleted_at IS NULL ORDER BY g.display_name`,
+      ),
+      addMember: db.prepare(
+        `INSERT INTO memberships (source_id, group_id, member_id, member_type, first_seen, last_seen)
+         VALUES (@source_id, @group_id, @member_id, @member_type, @now, @now)
+         ON CONFLICT (source_id, group_id, member_id) DO UPDATE SET deleted_at = NULL, first_seen = @now, last_seen = @now,
+           member_type = excluded.member_type`,
+      ),
+      removeMember: db.prepare(
+        'UPDATE memberships SET deleted_at = @now, last_seen = @now WHERE source_id = @source_id AND group_id = @group_id AND member_id = @member_id AND deleted_at IS NULL',
+      ),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  getUser(connectionId: string, id: string): StoredUser {
+    const row = this.s.userById.get(connectionId, id);
+    if (!row) throw notFound(`User ${id} not found`);
+    return row;
+  }
+
+  getGroup(connectionId: string, id: string): StoredGroup {
+    const row = this.s.groupById.get(connectionId, id);
+    if (!row) throw notFound(`Group ${id} not found`);
+    return row;
+  }
+
+  membersOfGroup(connectionId: string, groupId: string): Member[] {
+    return this.s.members.all(connectionId, groupId).map((m) => {
+      let display: string | undefined;
+      if (m.member_type === 'Group') display = this.s.groupDisplay.get(connectionId, m.member_id)?.display_name;
+      else {
+        const u = this.s.memberDisplay.get(connectionId, m.member_id);
+        display = u ? (u.display_name ?? u.user_name) : undefined;
+      }
+      return { value: m.member_id, type: m.member_type, ...(display !== undefined ? { display } : {}) };
+    });
+  }
+
+  groupsOfUser(connectionId: string, userId: string): { value: string; display: string }[] {
+    return this.s.groupsOfMember.all(connectionId, userId).map((g) => ({ value: g.group_id, display: g.display_name }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Users
+
+  createUser(ctx: WriteContext, body: unknown): StoredUser {
+    const resource = normalizeBody(body, 'User');
+    this.assertUserNameFree(ctx.connectionId, resource.userName as string, undefined);
+    const id = randomUUID();
+    this.s.insertUser.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.userColumns(resource) });
+    this.append(ctx, [{ type: 'user.created', accountId: id, subject: resource.userName as string, after: userSummary(resource) }]);
+    return this.getUser(ctx.connectionId, id);
+  }
+
+  replaceUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): StoredUser {
+    const current = this.getUser(ctx.connectionId, id);
+    checkIfMatch(ifMatch, current.version);
+    if (isObject(body) && body.id !== undefined && body.id !== null && body.id !== id) {
+      throw badRequest('mutability', `"id" is read-only: the body says ${JSON.stringify(body.id)}, the URL ${id}`);
+    }
+    return this.saveUser(ctx, current, normalizeBody(body, 'User'));
+  }
+
+  patchUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): StoredUser {
+    const current = this.getUser(ctx.connectionId, id);
+    checkIfMatch(ifMatch, current.version);
+    const before = JSON.parse(current.raw) as JsonObject;
+    // `id` and `groups` are visible to PATCH (Okta repeats id; read-only values must match).
+    const view = { ...before, id, groups: this.groupsOfUser(ctx.connectionId, id).map((g) => ({ value: g.value, display: g.display })) };
+    if ((view.groups as unknown[]).length === 0) delete (view as JsonObject).groups;
+    const { resource, changed } = applyPatch(view, 'User', body);
+    if (!changed) return current;
+    delete resource.id;
+    delete resource.groups;
+    delete resource.password;
+    return this.saveUser(ctx, current, normalizeBody(resource, 'User'));
+  }
+
+  deleteUser(ctx: WriteContext, id: string, ifMatch: string | undefined): void {
+    const current = this.getUser(ctx.connectionId, id);
+    checkIfMatch(ifMatch, current.version);
+    const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
+    for (const g of this.groupsOfUser(ctx.connectionId, id)) {
+      this.s.removeMember.run({ source_id: ctx.connectionId, group_id: g.value, member_id: id, now: ctx.now });
+      events.push({ type: 'group.member_removed', groupId: g.value, accountId: id, subject: current.user_name, before: { group: g.display, member: current.user_name } });
+    }
+    this.s.deleteUser.run(ctx.now, ctx.now, ctx.connectionId, id);
+    events.push({ type: 'user.deleted', accountId: id, subject: current.user_name, before: userSummary(JSON.parse(current.raw) as JsonObject) });
+    this.append(ctx, events);
+  }
+
+  private saveUser(ctx: WriteContext, current: StoredUser, next: JsonObject): StoredUser {
+    const before = JSON.parse(current.raw) as JsonObject;
+    if (deepEqual(before, next)) return current;
+    if (uniqueKey(next.userName as string) !== uniqueKey(current.user_name)) {
+      this.assertUserNameFree(ctx.connectionId, next.userName as string, current.id);
+    }
+    this.s.updateUser.run({ source_id: ctx.connectionId, id: current.id, now: ctx.now, ...this.userColumns(next) });
+    const { active: wasActiveRaw, ...beforeRest } = before;
+    const { active: isActiveRaw, ...afterRest } = next;
+    const wasActive = wasActiveRaw !== false;
+    const isActive = isActiveRaw !== false;
+    const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
+    const diff = diffAttributes(beforeRest, afterRest);
+    const subject = next.userName as string;
+    if (Object.keys(diff.before).length + Object.keys(diff.after).length > 0) {
+      events.push({ type: 'user.updated', accountId: current.id, subject, before: diff.before, after: diff.after });
+    }
+    if (wasActive !== isActive) {
+      events.push({
+        type: isActive ? 'user.reactivated' : 'user.deactivated',
+        accountId: current.id,
+        subject,
+        before: { active: wasActive },
+        after: { active: isActive },
+      });
+    }
+    this.append(ctx, events);
+    return this.getUser(ctx.connectionId, current.id);
+  }
+
+  private userColumns(r: JsonObject) {
+    const userName = r.userName as string;
+    return {
+      user_name: userName,
+      user_name_key: uniqueKey(userName),
+      external_id: typeof r.externalId === 'string' ? r.externalId : null,
+      email_key: primaryEmail(r),
+      employee_number: employeeNumber(r),
+      display_name: displayNameOf(r),
+      active: r.active === false ? 0 : 1,
+      status: r.active === false ? 'inactive' : 'active',
+      raw: JSON.stringify(r),
+    };
+  }
+
+  private assertUserNameFree(connectionId: string, userName: string, selfId: string | undefined): void {
+    const other = this.s.userByName.get(connectionId, uniqueKey(userName));
+    if (other && other.id !== selfId) throw conflict(`userName "${userName}" is already taken (case-insensitively)`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Groups
+
+  createGroup(ctx: WriteContext, body: unknown): StoredGroup {
+    const members = isObject(body) ? membersOf(body.members) : [];
+    const resource = normalizeBody(body, 'Group');
+    this.assertDisplayNameFree(ctx.connectionId, resource.displayName as string, undefined);
+    const id = randomUUID();
+    this.s.insertGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(resource) });
+    this.append(ctx, [{ type: 'group.created', groupId: id, subject: resource.displayName as string, after: { displayName: resource.displayName } }]);
+    this.applyMembers(ctx, id, resource.displayName as string, [], members);
+    return this.getGroup(ctx.connectionId, id);
+  }
+
+  replaceGroup(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): StoredGroup {
+    const current = this.getGroup(ctx.connectionId, id);
+    checkIfMatch(ifMatch, current.version);
+    if (isObject(body) && body.id !== undefined && body.id !== null && body.id !== id) {
+      throw badRequest('mutability', `"id" is read-only: the body says ${JSON.stringify(body.id)}, the URL ${id}`);
+    }
+    // PUT replaces the member list too (RFC 7644 §3.5.1); members absent means none.
+    const members = isObject(body) ? membersOf(body.members) : [];
+    return this.saveGroup(ctx, current, normalizeBody(body, 'Group'), members);
+  }
+
+  patchGroup(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): StoredGroup {
+    const current = this.getGroup(ctx.connectionId, id);
+    checkIfMatch(ifMatch, current.version);
+    const raw = JSON.parse(current.raw) as JsonObject;
+    const currentMembers = this.s.members.all(ctx.connectionId, id).map((m) => ({ value: m.member_id, type: m.member_type }));
+    const view: JsonObject = { ...raw, id };
+    if (currentMembers.length) view.members = currentMembers;
+    const { resource, changed } = applyPatch(view, 'Group', body);
+    if (!changed) return current;
+    const members = membersOf(resource.members);
+    delete resource.id;
+    delete resource.members;
+    return this.saveGroup(ctx, current, normalizeBody(resource, 'Group'), members);
+  }
+
+  deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): void {
+    const current = this.getGroup(ctx.connectionId, id);
+    checkIfMatch(ifMatch, current.version);
+    const members = this.s.members.all(ctx.connectionId, id).map((m) => ({ value: m.member_id, type: m.member_type }));
+    this.applyMembers(ctx, id, current.display_name, members, []);
+    this.s.deleteGroup.run(ctx.now, ctx.now, ctx.connectionId, id);
+    this.append(ctx, [{ type: 'group.deleted', groupId: id, subject: current.display_name, before: { displayName: current.display_name } }]);
+  }
+
+  private saveGroup(ctx: WriteContext, current: StoredGroup, next: JsonObject, members: Member[]): StoredGroup {
+    const before = JSON.parse(current.raw) as JsonObject;
+    const oldMembers = this.s.members.all(ctx.connectionId, current.id).map((m) => ({ value: m.member_id, type: m.member_type }));
+    const attributesChanged = !deepEqual(before, next);
+    if (attributesChanged) {
+      if (uniqueKey(next.displayName as string) !== uniqueKey(current.display_name)) {
+        this.assertDisplayNameFree(ctx.connectionId, next.displayName as string, current.id);
+      }
+      this.s.updateGroup.run({ source_id: ctx.connectionId, id: current.id, now: ctx.now, ...this.groupColumns(next) });
+      const diff = diffAttributes(before, next);
+      this.append(ctx, [{ type: 'group.updated', groupId: current.id, subject: next.displayName as string, before: diff.before, after: diff.after }]);
+    }
+    const membersChanged = this.applyMembers(ctx, current.id, next.displayName as string, oldMembers, members);
+    if (membersChanged && !attributesChanged) this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, current.id);
+    return this.getGroup(ctx.connectionId, current.id);
+  }
+
+  /** Writes the difference between two member lists, one event per member added or removed. */
+  private applyMembers(ctx: WriteContext, groupId: string, groupName: string, before: Member[], after: Member[]): boolean {
+    const old = new Map(before.map((m) => [m.value, m]));
+    const next = new Map(after.map((m) => [m.value, m]));
+    const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
+    const label = (m: Member): string =>
+      m.type === 'Group'
+        ? (this.s.groupDisplay.get(ctx.connectionId, m.value)?.display_name ?? m.value)
+        : (this.s.memberDisplay.get(ctx.connectionId, m.value)?.user_name ?? m.value);
+    for (const m of after) {
+      if (old.has(m.value)) continue;
+      this.s.addMember.run({ source_id: ctx.connectionId, group_id: groupId, member_id: m.value, member_type: m.type, now: ctx.now });
+      const who = label(m);
+      events.push({ type: 'group.member_added', groupId, accountId: m.value, subject: who, after: { group: groupName, member: who } });
+    }
+    for (const m of before) {
+      if (next.has(m.value)) continue;
+      this.s.removeMember.run({ source_id: ctx.connectionId, group_id: groupId, member_id: m.value, now: ctx.now });
+      const who = label(m);
+      events.push({ type: 'group.member_removed', groupId, accountId: m.value, subject: who, before: { group: groupName, member: who } });
+    }
+    this.append(ctx, events);
+    return events.length > 0;
+  }
+
+  private groupColumns(r: JsonObject) {
+    const displayName = r.displayName as string;
+    return {
+      display_name: displayName,
+      display_name_key: uniqueKey(displayName),
+      external_id: typeof r.externalId === 'string' ? r.externalId : null,
+      raw: JSON.stringify(r),
+    };
+  }
+
+  private assertDisplayNameFree(connectionId: string, displayName: string, selfId: string | undefined): void {
+    const other = this.s.groupByName.get(connectionId, uniqueKey(displayName));
+    if (other && other.id !== selfId) throw conflict(`A group named "${displayName}" already exists (case-insensitively)`);
+  }
+
+  private append(ctx: WriteContext, events: Omit<NewEvent, 'sourceId' | 'observedAt'>[]): void {
+    if (events.length === 0) return;
+    this.store.events.append(
+      events.map((e) => ({ ...e, sourceId: ctx.connectionId, observedAt: ctx.now, exchangeId: ctx.exchangeId, actor: e.actor ?? ctx.actor })),
+    );
+  }
+}
+
+/** If-Match (RFC 7644 §3.14): `*` or a list of ETags, one of which must be the current version. */
+export function checkIfMatch(header: string | undefined, version: number): void {
+  if (header === undefined) return;
+  const current = etagOf(version);
+  const tags = header.split(',').map((t) => t.trim());
+  const strip = (t: string): string => t.replace(/^W\//, '');
+  if (tags.includes('*') || tags.some((t) => strip(t) === strip(current))) return;
+  throw preconditionFailed(`The resource changed: its version is ${current}, the request expected ${header}`);
+}
+
+export { cloneJson, ScimError };
