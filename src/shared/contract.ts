@@ -28,7 +28,7 @@ function call<I extends z.ZodType, O extends z.ZodType>(
 }
 
 /** ISO-8601 instant, always UTC with a trailing Z. */
-export const isoInstant = z.iso.datetime({ offset: false, precision: -1 });
+export const isoInstant = z.iso.datetime({ offset: false });
 const isoInstantLoose = z.iso.datetime({ offset: true });
 
 export const severitySchema = z.enum(['high', 'medium', 'low']);
@@ -248,7 +248,19 @@ export const pushSchema = z.discriminatedUnion('kind', [
 export type PushMessage = z.infer<typeof pushSchema>;
 
 /** What every transport carries back for a call: a value or a typed error. */
-export const errorCodeSchema = z.enum(['invalid_input', 'unknown_call', 'not_found', 'conflict', 'internal']);
+export const errorCodeSchema = z.enum([
+  'invalid_input',
+  'unknown_call',
+  'not_found',
+  'conflict',
+  'internal',
+  // Refusals by the HTTP transport before a call reaches the core.
+  'unauthorized',
+  'forbidden',
+  'too_large',
+  'method_not_allowed',
+  'unsupported_media_type',
+]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 export const apiErrorSchema = z.object({
   code: errorCodeSchema,

@@ -43,6 +43,11 @@ const STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   internal: 500,
+  unauthorized: 401,
+  forbidden: 403,
+  too_large: 413,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
 };
 
 const MIME: Record<string, string> = {
@@ -77,7 +82,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, code: ErrorCode | 'forbidden' | 'unauthorized' | 'too_large' | 'method_not_allowed' | 'unsupported_media_type', message: string, extra: Record<string, string> = {}): void {
+function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, extra: Record<string, string> = {}): void {
   sendJson(res, status, { ok: false, error: { code, message } }, extra);
 }
 

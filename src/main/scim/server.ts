@@ -22,6 +22,9 @@ import { etagOf, ScimResources, type StoredGroup, type StoredUser, type WriteCon
 import { allSchemasToJson, getSchema, LIST_RESPONSE_SCHEMA, resourceTypeToJson, schemaToJson, type ResourceTypeName } from './schema';
 
 export const SCIM_BODY_LIMIT = 1024 * 1024;
+/** Deepest accepted JSON nesting of a request body (SCIM resources and PatchOps need fewer than 10). */
+export const MAX_JSON_DEPTH = 100;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(['password']);
 const GUID = /^\s*userName\s+eq\s+"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"\s*$/i;
 
@@ -91,7 +94,11 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     return text;
   }
 
-  const errorAnswer = (e: ScimError, headers?: Record<string, string>): Answer => ({ status: e.status, body: e.toBody(), headers });
+  const errorAnswer = (e: ScimError, headers?: Record<string, string>): Answer => {
+    // A 405 must say what is allowed (RFC 9110 §15.5.6); `only()` attaches it to the error.
+    const allow = (e as { allow?: string }).allow;
+    return { status: e.status, body: e.toBody(), headers: allow ? { ...headers, Allow: allow } : headers };
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
@@ -139,7 +146,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     start.connectionId = connection.id;
     start.authorized = true;
 
-    let raw: Buffer | null = null;
+    let raw: Buffer;
     try {
       raw = await readBody(req, SCIM_BODY_LIMIT);
     } catch (err) {
@@ -156,11 +163,19 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
         start.requestBody = `[${type} body, ${raw.length} bytes]`;
         return finish(errorAnswer(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, not ${type}`)));
       }
+      let problem: string | undefined;
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        // Fatal decoding: invalid UTF-8 is refused rather than stored as U+FFFD (RFC 8259 §8.1).
+        body = JSON.parse(UTF8.decode(raw));
+        // Everything after this point (redaction, PATCH, comparison) walks the value recursively.
+        if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) problem = `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`;
       } catch {
+        problem = 'The request body is not valid JSON (UTF-8)';
+      }
+      if (problem !== undefined) {
+        body = undefined;
         start.requestBody = storedRequestBody(raw, undefined, SECRET_ATTRIBUTES);
-        return finish(errorAnswer(badRequest('invalidSyntax', 'The request body is not valid JSON')));
+        return finish(errorAnswer(badRequest('invalidSyntax', problem)));
       }
     }
     start.requestBody = storedRequestBody(raw, body, SECRET_ATTRIBUTES);
@@ -344,6 +359,20 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
 
 function listResponse(resources: unknown[], total: number, startIndex: number): JsonObject {
   return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+/** Whether parsed JSON nests arrays/objects deeper than `max` (iterative: safe on any input). */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

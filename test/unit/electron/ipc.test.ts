@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { callNames, ipcChannel, type CallName, type Envelope } from '../../../src/shared/contract';
 import { registerApiHandlers, type InvokeEventLike, type IpcMainLike } from '../../../src/main/electron/ipc';
@@ -54,7 +55,7 @@ describe('IPC registration', () => {
   });
 
   it('is the only code that calls ipcMain.handle or imports electron outside the shell', () => {
-    const root = path.resolve(__dirname, '../../../src');
+    const root = fileURLToPath(new URL('../../../src', import.meta.url));
     const files: string[] = [];
     const walk = (d: string): void => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {

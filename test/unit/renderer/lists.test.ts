@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../src/shared/contract';
+import { countBySeverity, filterAlerts, lastChange, ruleLabel } from '../../../src/renderer/src/lib/alerts';
+import { dashboardCards, needsSetup, type Dashboard } from '../../../src/renderer/src/lib/dashboard';
+import { groupSeatsByApp, overAllocated, seatTotals, type SeatRow } from '../../../src/renderer/src/lib/seats';
+import {
+  ADD_CONNECTION_COMMAND,
+  applySyncProgress,
+  isSyncFinished,
+  modeLabel,
+  syncProgressFraction,
+  syncProgressLabel,
+} from '../../../src/renderer/src/lib/sources';
+import { effectiveTheme, parseTheme, themeAttribute } from '../../../src/renderer/src/lib/theme';
+import { errorMessage } from '../../../src/renderer/src/lib/errors';
+import { parseRoute } from '../../../src/renderer/src/store/route';
+
+function alert(id: number, over: Partial<Alert> = {}): Alert {
+  return {
+    id,
+    rule: 'offboarding_gap',
+    severity: 'high',
+    status: 'open',
+    title: `Alert ${id}`,
+    personId: null,
+    sourceId: null,
+    openedAt: '2024-03-05T12:00:00Z',
+    acknowledgedAt: null,
+    resolvedAt: null,
+    evidence: [],
+    ...over,
+  };
+}
+
+describe('alerts', () => {
+  it('filters by severity on the client, keeping order', () => {
+    const list = [alert(3, { severity: 'low' }), alert(2), alert(1, { severity: 'low' })];
+    expect(filterAlerts(list, {})).toBe(list);
+    expect(filterAlerts(list, { severity: 'low' }).map((a) => a.id)).toEqual([3, 1]);
+    expect(countBySeverity(list)).toEqual({ high: 1, medium: 0, low: 2 });
+  });
+
+  it('words rule ids and finds the last change', () => {
+    expect(ruleLabel('offboarding_gap')).toBe('Offboarding gap');
+    expect(ruleLabel('privileged-role.granted')).toBe('Privileged role granted');
+    expect(lastChange(alert(1))).toEqual({
+      label: 'Opened',
+      at: '2024-03-05T12:00:00Z',
+    });
+    expect(lastChange(alert(1, { acknowledgedAt: '2024-03-06T00:00:00Z' })).label).toBe('Acknowledged');
+    expect(
+      lastChange(
+        alert(1, {
+          acknowledgedAt: '2024-03-06T00:00:00Z',
+          resolvedAt: '2024-03-07T00:00:00Z',
+        }),
+      ),
+    ).toEqual({
+      label: 'Resolved',
+      at: '2024-03-07T00:00:00Z',
+    });
+  });
+});
+
+function seat(app: string, role: string | null, over: Partial<SeatRow> = {}): SeatRow {
+  return {
+    app,
+    sourceId: `src-${app}`,
+    role,
+    billed: true,
+    active: 0,
+    idle: 0,
+    purchased: null,
+    ...over,
+  };
+}
+
+describe('seats', () => {
+  it('groups per app, billed roles first, no role last, with totals', () => {
+    const rows = [
+      seat('zoom', 'Basic', { billed: false, active: 5 }),
+      seat('Loom', 'Viewer', { billed: false, active: 10 }),
+      seat('Loom', null, { billed: false, active: 1 }),
+      seat('Loom', 'editor', { active: 339, idle: 61, purchased: 400 }),
+      seat('Loom', 'Admin', { active: 2, purchased: 5 }),
+    ];
+    const grouped = groupSeatsByApp(rows);
+    expect(grouped.map((g) => g.app)).toEqual(['Loom', 'zoom']);
+    expect(grouped[0]?.rows.map((r) => r.role)).toEqual(['Admin', 'editor', 'Viewer', null]);
+    expect(grouped[0]?.totals).toEqual({
+      active: 352,
+      idle: 61,
+      purchased: 405,
+      activeOfPurchased: 341,
+    });
+    expect(grouped[1]?.totals).toEqual({
+      active: 5,
+      idle: 0,
+      purchased: null,
+      activeOfPurchased: 0,
+    });
+  });
+
+  it('adds up totals and over-allocation', () => {
+    expect(seatTotals([])).toEqual({
+      active: 0,
+      idle: 0,
+      purchased: null,
+      activeOfPurchased: 0,
+    });
+    expect(overAllocated({ active: 8, idle: 4, purchased: 10 })).toBe(2);
+    expect(overAllocated({ active: 8, idle: 1, purchased: 10 })).toBe(0);
+    expect(overAllocated({ active: 8, idle: 4, purchased: null })).toBe(0);
+  });
+});
+
+const dashboard: Dashboard = {
+  openAlerts: { high: 2, medium: 0, low: 1 },
+  activeSeats: 1234,
+  idleSeats: 61,
+  eventsLast24h: 0,
+  medianHoursToDeprovision: null,
+  sources: { connections: 1, directories: 0 },
+};
+
+describe('dashboard cards', () => {
+  it('has every number, each linking to its page', () => {
+    const cards = dashboardCards(dashboard);
+    const byId = Object.fromEntries(cards.map((c) => [c.id, c]));
+    expect(cards.map((c) => c.id)).toEqual([
+      'alerts-high',
+      'alerts-medium',
+      'alerts-low',
+      'seats-active',
+      'seats-idle',
+      'events-24h',
+      'deprovision-median',
+      'sources',
+    ]);
+    expect(byId['alerts-high']).toMatchObject({ value: '2', tone: 'danger' });
+    expect(parseRoute(byId['alerts-high']!.href)).toEqual({
+      page: 'alerts',
+      params: { status: 'open', severity: 'high' },
+    });
+    expect(byId['alerts-medium']?.tone).toBe('neutral');
+    expect(parseRoute(byId['seats-idle']!.href).page).toBe('seats');
+    expect(byId['seats-idle']?.tone).toBe('warning');
+    expect(parseRoute(byId['events-24h']!.href).page).toBe('timeline');
+    expect(byId['deprovision-median']?.value).toBe('—');
+    expect(byId.sources).toMatchObject({
+      value: '1',
+      detail: '1 connection · 0 directories',
+    });
+    expect(parseRoute(byId.sources!.href).page).toBe('sources');
+  });
+
+  it('shows the median when known and asks for setup when there is no source', () => {
+    const cards = dashboardCards({
+      ...dashboard,
+      medianHoursToDeprovision: 5.25,
+    });
+    expect(cards.find((c) => c.id === 'deprovision-median')?.value).toBe('5.3 h');
+    expect(needsSetup(dashboard)).toBe(false);
+    expect(needsSetup({ ...dashboard, sources: { connections: 0, directories: 0 } })).toBe(true);
+  });
+});
+
+describe('sources', () => {
+  it('tracks sync progress per directory and drops finished syncs', () => {
+    let map = applySyncProgress(
+      {},
+      {
+        kind: 'sync.progress',
+        directoryId: 'd1',
+        phase: 'users',
+        done: 10,
+        total: 100,
+      },
+    );
+    map = applySyncProgress(map, {
+      kind: 'sync.progress',
+      directoryId: 'd2',
+      phase: 'groups',
+      done: 3,
+      total: null,
+    });
+    expect(map).toEqual({
+      d1: { phase: 'users', done: 10, total: 100 },
+      d2: { phase: 'groups', done: 3, total: null },
+    });
+    const before = map;
+    map = applySyncProgress(map, {
+      kind: 'sync.progress',
+      directoryId: 'd1',
+      phase: 'done',
+      done: 100,
+      total: 100,
+    });
+    expect(map).toEqual({ d2: { phase: 'groups', done: 3, total: null } });
+    expect(before.d1).toBeDefined(); // not mutated
+    expect(isSyncFinished({ phase: 'Completed', done: 1, total: 1 })).toBe(true);
+  });
+
+  it('labels progress', () => {
+    expect(syncProgressLabel({ phase: 'users', done: 1200, total: 5000 })).toBe('Syncing users: 1,200 of 5,000');
+    expect(syncProgressLabel({ phase: 'group_members', done: 3, total: null })).toBe('Syncing group members: 3');
+    expect(syncProgressFraction({ phase: 'users', done: 50, total: 200 })).toBe(0.25);
+    expect(syncProgressFraction({ phase: 'users', done: 500, total: 200 })).toBe(1);
+    expect(syncProgressFraction({ phase: 'users', done: 5, total: null })).toBeNull();
+    expect(syncProgressFraction({ phase: 'users', done: 5, total: 0 })).toBeNull();
+    expect(modeLabel('relay')).toBe('Relay to app');
+    expect(modeLabel('store')).toBe('Store');
+  });
+
+  it('suggests the documented CLI command', () => {
+    expect(ADD_CONNECTION_COMMAND).toBe('npx rollcall connections add --name … --app … --idp okta');
+  });
+});
+
+describe('theme and errors', () => {
+  it('maps the preference to the <html data-theme> attribute', () => {
+    expect(themeAttribute('system')).toBeNull();
+    expect(themeAttribute('light')).toBe('light');
+    expect(themeAttribute('dark')).toBe('dark');
+    expect(effectiveTheme('system', true)).toBe('dark');
+    expect(effectiveTheme('system', false)).toBe('light');
+    expect(effectiveTheme('light', true)).toBe('light');
+    expect(parseTheme('dark')).toBe('dark');
+    expect(parseTheme('blue')).toBeUndefined();
+    expect(parseTheme(null)).toBeUndefined();
+  });
+
+  it('turns anything thrown into a sentence', () => {
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+    expect(errorMessage('plain')).toBe('plain');
+    expect(errorMessage({ message: 'obj' })).toBe('obj');
+    expect(errorMessage(undefined)).toBe('Something went wrong.');
+  });
+});
