@@ -7,7 +7,7 @@ import { createCore } from './core/core';
 import { serveCore, type FromCore, type PortLike, type ToCore } from './core/port-protocol';
 import { startScimServer } from './scim/server';
 
-interface ParentPort extends PortLike<ToCore, FromCore> {}
+type ParentPort = PortLike<ToCore, FromCore>;
 
 async function run(): Promise<void> {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;

@@ -3,7 +3,7 @@
  * It validates the input against the contract on the core side, runs the handler and turns
  * every failure into a typed error envelope: an invalid call never crashes the core.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   contract,
   isCallName,
