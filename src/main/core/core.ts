@@ -67,6 +67,7 @@ export function createCore(options: CoreOptions): Core {
     },
     rotateConnectionToken: (input) => {
       const rotated = connections.rotateToken(input.id);
+      push({ kind: 'sources.changed' });
       return { connection: connectionView(rotated.id), token: rotated.token };
     },
     getSettings: () => readSettings(store),

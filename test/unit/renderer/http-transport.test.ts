@@ -65,11 +65,11 @@ describe('envelopeFromResponse', () => {
     expect(UNAUTHORIZED_MESSAGE).toContain('rollcall serve');
   });
 
-  it('maps server error codes the contract does not know onto contract codes', () => {
+  it('keeps transport error codes, with messages that say what to do, and maps unknown codes by status', () => {
     const forbidden = envelopeFromResponse(403, '{"ok":false,"error":{"code":"forbidden","message":"Host not allowed"}}');
     expect(forbidden.ok).toBe(false);
     if (!forbidden.ok) {
-      expect(forbidden.error.code).toBe('invalid_input');
+      expect(forbidden.error.code).toBe('forbidden');
       expect(forbidden.error.message).toMatch(/Host or Origin/);
     }
     const tooLarge = envelopeFromResponse(413, '{"ok":false,"error":{"code":"too_large","message":"Body over 1 MiB"}}');

@@ -49,6 +49,9 @@ export function backoffDelay(attempt: number, options: RetryOptions = {}): numbe
 }
 
 function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 413) return 'too_large';
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
   if (status >= 400 && status < 500) return 'invalid_input';
@@ -90,6 +93,10 @@ export function envelopeFromResponse(status: number, text: string): Envelope {
   if (envelope) {
     if (envelope.ok && (status < 200 || status >= 300)) {
       return errorEnvelope(codeForStatus(status), messageForStatus(status));
+    }
+    // Transport refusals get a message that tells the user what to do, not the server's terse one.
+    if (!envelope.ok && (status === 401 || status === 403 || status === 413)) {
+      return errorEnvelope(envelope.error.code, messageForStatus(status));
     }
     return envelope;
   }
