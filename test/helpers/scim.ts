@@ -64,7 +64,11 @@ export function encodeQuery(params: Record<string, string | number>): string {
 export async function startScim(opts: { provider?: Connection['provider']; name?: string; app?: string } = {}): Promise<ScimHarness> {
   const core = createCore({ dataDir: tmpDataDir(), host: 'headless' });
   const scim = await startScimServer({ core, host: '127.0.0.1', port: 0 });
-  const conn = core.connections.add({ name: opts.name ?? 'Okta', app: opts.app ?? 'Slack', provider: opts.provider ?? 'okta' });
+  const conn = core.connections.add({
+    name: opts.name ?? 'Okta',
+    app: opts.app ?? 'Slack',
+    provider: opts.provider ?? 'okta',
+  });
   const prefix = `/scim/v2/${conn.slug}`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -85,21 +89,40 @@ export async function startScim(opts: { provider?: Connection['provider']; name?
         if (ct !== null) headers['Content-Type'] = ct;
       }
       Object.assign(headers, options.headers);
-      const r = http.request({ host: '127.0.0.1', port: scim.port, method, path: rawPath, headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: Json | undefined;
-          try {
-            json = text ? (JSON.parse(text) as Json) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      });
+      const r = http.request(
+        {
+          host: '127.0.0.1',
+          port: scim.port,
+          method,
+          path: rawPath,
+          headers,
+          agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: Json | undefined;
+            try {
+              json = text ? (JSON.parse(text) as Json) : undefined;
+            } catch {
+              json = undefined;
+            }
+            // The listener logs reads and refusals in its next group commit (a setImmediate after
+            // the answer): let that run before the caller looks at scim_exchanges.
+            setImmediate(() =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                text,
+                json,
+              }),
+            );
+          });
+          res.on('error', reject);
+        },
+      );
       r.on('error', reject);
       if (payload !== undefined) r.write(payload);
       r.end();

@@ -115,7 +115,7 @@ describe('rollcall serve (real process)', () => {
     served = undefined;
   });
 
-  it('prints both addresses, answers SCIM with a SCIM 501, serves the UI, and shuts down cleanly on SIGTERM', async () => {
+  it('prints both addresses, answers SCIM with SCIM errors, serves the UI, and shuts down cleanly on SIGTERM', async () => {
     const dir = tmpDataDir();
     served = await startServe(dir, [], { ROLLCALL_UI_TOKEN: 'from-env-token-1234567890' });
     expect(served.scimUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/scim\/v2$/);
@@ -123,9 +123,11 @@ describe('rollcall serve (real process)', () => {
     expect(served.token).toBe('from-env-token-1234567890');
 
     const scim = await fetch(`${served.scimUrl}/acme/Users`);
-    expect(scim.status).toBe(501);
+    expect(scim.status).toBe(401);
     expect(scim.headers.get('content-type')).toMatch(/application\/scim\+json/);
-    expect(await scim.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '501' });
+    expect(await scim.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401' });
+    const elsewhere = await fetch(`${new URL(served.scimUrl).origin}/index.html`);
+    expect(elsewhere.status).toBe(404);
 
     const page = await fetch(`${served.origin}/`);
     expect(page.status).toBe(200);

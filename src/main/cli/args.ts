@@ -14,7 +14,7 @@ export const globalFlags = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies FlagSpec;
 
-export type ParsedFlags = Record<string, string | boolean | undefined>;
+export type ParsedFlags = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export function parseFlags(args: string[], flags: FlagSpec): ParsedFlags {
   try {

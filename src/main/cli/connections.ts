@@ -15,8 +15,10 @@ const DEFAULT_SCIM_ORIGIN = 'http://127.0.0.1:8610';
 export const CONNECTIONS_USAGE = `Usage: rollcall connections <add|list|remove|rotate-token> [options]
 
   add --name N --app APP --idp okta|entra|onelogin|google|jumpcloud|generic [--slug S]
+      [--secret-attribute NAME ...]
       Creates a SCIM connection and prints {id, slug, scimUrl, token}. The token is shown only
-      now; Rollcall keeps a hash of it.
+      now; Rollcall keeps a hash of it. --secret-attribute (repeatable) names attributes to
+      redact in the request log besides password.
   list
       Lists connections (never their tokens).
   remove ID|SLUG
@@ -44,7 +46,15 @@ export function runConnections(args: string[], out: Out, openStore: (values: Par
   const positional = rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined;
   const flagArgs = positional === undefined ? rest : rest.slice(1);
   const flagSpec: FlagSpec =
-    sub === 'add' ? { name: { type: 'string' }, app: { type: 'string' }, idp: { type: 'string' }, slug: { type: 'string' } } : {};
+    sub === 'add'
+      ? {
+          name: { type: 'string' },
+          app: { type: 'string' },
+          idp: { type: 'string' },
+          slug: { type: 'string' },
+          'secret-attribute': { type: 'string', multiple: true },
+        }
+      : {};
   if (!['add', 'list', 'remove', 'rotate-token'].includes(sub)) {
     throw new UsageError(`Unknown connections command "${sub}" (add, list, remove, rotate-token)`);
   }
@@ -73,7 +83,14 @@ export function runConnections(args: string[], out: Out, openStore: (values: Par
     const json = values.json === true;
     switch (sub) {
       case 'add': {
-        const c = connections.add({ name: str(values, 'name')!, app: str(values, 'app')!, provider: provider!, slug: str(values, 'slug') });
+        const secret = values['secret-attribute'];
+        const c = connections.add({
+          name: str(values, 'name')!,
+          app: str(values, 'app')!,
+          provider: provider!,
+          slug: str(values, 'slug'),
+          secretAttributes: Array.isArray(secret) ? secret.filter((x): x is string => typeof x === 'string') : [],
+        });
         const result = { id: c.id, slug: c.slug, scimUrl: scimUrl(c.slug), token: c.token };
         if (json) out.stdout(JSON.stringify(result));
         else {

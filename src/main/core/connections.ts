@@ -16,6 +16,11 @@ export interface Connection {
   provider: Provider;
   slug: string;
   createdAt: string;
+  /**
+   * Attribute names redacted in the SCIM request log besides `password` (e.g. a custom
+   * extension's `apiKey` the app receives through SCIM). Lowercase.
+   */
+  secretAttributes: string[];
 }
 
 export interface NewConnection {
@@ -23,7 +28,10 @@ export interface NewConnection {
   app: string;
   provider: Provider;
   slug?: string;
+  secretAttributes?: string[];
 }
+
+const ATTR_NAME_RE = /^\$?[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 
 export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
@@ -51,8 +59,18 @@ interface Row {
   app: string | null;
   provider: Provider;
   slug: string;
+  config: string;
   token_hash: Buffer | null;
   created_at: string;
+}
+
+function secretAttributesOf(config: string): string[] {
+  try {
+    const parsed = JSON.parse(config) as { secretAttributes?: unknown };
+    return Array.isArray(parsed.secretAttributes) ? parsed.secretAttributes.filter((a): a is string => typeof a === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 const toConnection = (r: Row): Connection => ({
@@ -62,10 +80,18 @@ const toConnection = (r: Row): Connection => ({
   provider: r.provider,
   slug: r.slug,
   createdAt: r.created_at,
+  secretAttributes: secretAttributesOf(r.config),
 });
 
 export class Connections {
-  constructor(private readonly store: Store) {}
+  private readonly bySlug;
+
+  constructor(private readonly store: Store) {
+    // Prepared once: authenticate runs on every SCIM request.
+    this.bySlug = store.db.prepare<[string], Row>(
+      `SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`,
+    );
+  }
 
   /** Creates a connection and returns it with its token (the only time the token is visible). */
   add(input: NewConnection, now = new Date()): Connection & { token: string } {
@@ -76,6 +102,11 @@ export class Connections {
     if (input.slug !== undefined && !SLUG_RE.test(input.slug)) {
       throw new ConflictError(`Invalid slug "${input.slug}": use lowercase letters, digits and dashes (1–64)`);
     }
+    const secretAttributes = [...new Set((input.secretAttributes ?? []).map((a) => a.trim().toLowerCase()))];
+    for (const a of secretAttributes) {
+      if (!ATTR_NAME_RE.test(a)) throw new ConflictError(`"${a}" is not a SCIM attribute name`);
+    }
+    const config = JSON.stringify(secretAttributes.length ? { secretAttributes } : {});
     const token = newToken();
     const id = randomUUID();
     const t = now.toISOString();
@@ -87,13 +118,13 @@ export class Connections {
       for (let i = 2; taken(slug); i++) slug = `${slugify(app)}-${i}`;
       this.store.db
         .prepare(
-          `INSERT INTO sources (id, kind, provider, name, app, slug, token_hash, created_at, updated_at)
-           VALUES (?, 'connection', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sources (id, kind, provider, name, app, slug, config, token_hash, created_at, updated_at)
+           VALUES (?, 'connection', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, input.provider, name, app, slug, hashToken(token), t, t);
+        .run(id, input.provider, name, app, slug, config, hashToken(token), t, t);
       return slug;
     });
-    return { id, name, app, provider: input.provider, slug, createdAt: t, token };
+    return { id, name, app, provider: input.provider, slug, createdAt: t, secretAttributes, token };
   }
 
   list(): Connection[] {
@@ -145,9 +176,7 @@ export class Connections {
    * *that* connection's token. Same work whether the slug exists or not.
    */
   authenticate(slug: string, token: string | undefined): Connection | undefined {
-    const row = this.store.db
-      .prepare<[string], Row>(`SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`)
-      .get(slug);
+    const row = this.bySlug.get(slug);
     const presented = hashToken(token ?? '');
     const expected = row?.token_hash ?? DUMMY_HASH;
     const ok = timingSafeEqual(presented, expected.length === 32 ? expected : DUMMY_HASH);

@@ -36,17 +36,22 @@ export function redact(value: unknown, secretNames: ReadonlySet<string>): unknow
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  const pathNamesSecret =
-    typeof obj.path === 'string' && 'value' in obj && typeof obj.op === 'string' && isSecretPath(obj.path, secretNames);
+  // PATCH reads `op`, `path` and `value` case-insensitively (patch.ts), so redaction must too.
+  const member = (name: string): unknown => obj[Object.keys(obj).find((k) => k.toLowerCase() === name) ?? name];
+  const path = member('path');
+  // Whatever `op` says (even a malformed operation that will be refused is logged).
+  const pathNamesSecret = typeof path === 'string' && isSecretPath(path, secretNames);
   for (const [k, v] of Object.entries(obj)) {
-    if (secretNames.has(k.toLowerCase()) || (pathNamesSecret && k === 'value')) out[k] = REDACTED;
+    // A key may itself be a path (no-path PATCH values: `{"urn:…:User:password": …}`).
+    if (isSecretPath(k, secretNames) || (pathNamesSecret && k.toLowerCase() === 'value')) out[k] = REDACTED;
     else out[k] = redact(v, secretNames);
   }
   return out;
 }
 
 function isSecretPath(path: string, secretNames: ReadonlySet<string>): boolean {
-  const last = path.split(/[:.]/).pop()?.replace(/\[.*$/, '').toLowerCase() ?? '';
+  // The attribute a path names: its last segment, value filters (`[…]`, which may hold dots) removed.
+  const last = path.replace(/\[[^\]]*\]?/g, '').trim().split(/[:.]/).pop()?.trim().toLowerCase() ?? '';
   return secretNames.has(last);
 }
 

@@ -592,8 +592,10 @@ function ordered(op: CompareOp, cmp: number): boolean {
 }
 
 function compareStrings(op: CompareOp, stored: string, wanted: string, caseExact: boolean): boolean {
-  const a = caseExact ? stored : stored.toLowerCase();
-  const b = caseExact ? wanted : wanted.toLowerCase();
+  // Case-insensitive comparison folds Unicode-equivalent spellings too (NFC), as the userName and
+  // displayName uniqueness keys do, so a lookup finds whatever a create would collide with.
+  const a = caseExact ? stored : stored.normalize('NFC').toLowerCase();
+  const b = caseExact ? wanted : wanted.normalize('NFC').toLowerCase();
   switch (op) {
     case 'co':
       return a.includes(b);

@@ -113,9 +113,9 @@ export function listResources<R extends StoredUser | StoredGroup>(
     candidates = db
       .prepare<[string, string], R>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`)
       .all(connectionId, value);
-  } else if (eq && eq.attribute === 'userName' && type === 'Group') {
-    candidates = [];
   } else {
+    // Includes `userName eq …` on Groups: not a Group attribute, but unknown attributes are kept
+    // and stay filterable (filter.ts), so the answer must come from evaluating the filter.
     candidates = db.prepare<[string], R>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk`).all(connectionId);
   }
   let resources = candidates.map(render);

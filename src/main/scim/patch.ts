@@ -734,6 +734,20 @@ function applyAtPath(doc: JsonObject, resourceType: ResourceTypeName, path: Scim
     }
   }
 
+  // An immutable sub-attribute (Group `members.value`) may be set on a new element but never
+  // changed on an existing one (RFC 7643 §2.2): `replace members[value eq "u"].value` would swap
+  // the member behind the audit trail's back.
+  const subDef = path.subAttribute !== undefined ? findSubAttribute(def, path.subAttribute) : undefined;
+  if (subDef?.mutability === 'immutable' && Array.isArray(before) && before.length > 0) {
+    const scratch = cloneJson(doc);
+    applyRaw(scratch, target, ctx);
+    const after = readAttribute(scratch, target);
+    const kept = Array.isArray(after) ? after : [];
+    if (before.some((el, i) => !deepEqual(el, kept[i]))) {
+      throw badRequest('mutability', `Sub-attribute "${label}.${subDef.name}" is immutable and cannot be modified`);
+    }
+  }
+
   applyRaw(doc, target, ctx);
 
   if (def?.required && isPresent(before) && !isPresent(readAttribute(doc, target))) {

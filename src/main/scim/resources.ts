@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../core/store/events';
 import type { Store } from '../core/store/store';
 import { badRequest, conflict, notFound, preconditionFailed, ScimError } from './errors';
+import { fastNormalize } from './normalize-fast';
 import { applyPatch, cloneJson, deepEqual, type JsonObject } from './patch';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type ResourceTypeName } from './schema';
 
@@ -82,7 +83,8 @@ export function normalizeBody(body: unknown, type: ResourceTypeName): JsonObject
     if (k === 'schemas' || spKeys.has(k.toLowerCase()) || v === null) continue;
     value[k] = v;
   }
-  const { resource } = applyPatch({ schemas: [core] }, type, { Operations: [{ op: 'add', value }] });
+  const resource =
+    fastNormalize(value, type, core) ?? applyPatch({ schemas: [core] }, type, { Operations: [{ op: 'add', value }] }).resource;
   // Keep extension URNs the client declared even when we do not know them (never reject them).
   const declared = Array.isArray(body.schemas) ? body.schemas.filter((s): s is string => typeof s === 'string') : [];
   const schemas = resource.schemas as string[];
@@ -308,6 +310,8 @@ export class ScimResources {
     const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
     for (const g of this.groupsOfUser(ctx.connectionId, id)) {
       this.s.removeMember.run({ source_id: ctx.connectionId, group_id: g.value, member_id: id, now: ctx.now });
+      // The group's member list changed: new version (ETag) and lastModified, as for a PATCH.
+      this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, g.value);
       events.push({ type: 'group.member_removed', groupId: g.value, accountId: id, subject: current.user_name, before: { group: g.display, member: current.user_name } });
     }
     this.s.deleteUser.run(ctx.now, ctx.now, ctx.connectionId, id);
@@ -410,6 +414,15 @@ export class ScimResources {
     checkIfMatch(ifMatch, current.version);
     const members = this.s.members.all(ctx.connectionId, id).map((m) => ({ value: m.member_id, type: m.member_type }));
     this.applyMembers(ctx, id, current.display_name, members, []);
+    // A deleted group also leaves the groups it was a member of, as a deleted user does.
+    const parents: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
+    for (const p of this.s.groupsOfMember.all(ctx.connectionId, id)) {
+      if (p.group_id === id) continue; // a member of itself: already removed above
+      this.s.removeMember.run({ source_id: ctx.connectionId, group_id: p.group_id, member_id: id, now: ctx.now });
+      this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, p.group_id);
+      parents.push({ type: 'group.member_removed', groupId: p.group_id, accountId: id, subject: current.display_name, before: { group: p.display_name, member: current.display_name } });
+    }
+    this.append(ctx, parents);
     this.s.deleteGroup.run(ctx.now, ctx.now, ctx.connectionId, id);
     this.append(ctx, [{ type: 'group.deleted', groupId: id, subject: current.display_name, before: { displayName: current.display_name } }]);
   }

@@ -294,7 +294,8 @@ export const groupSchema: SchemaDefinition = Object.freeze({
   name: 'Group',
   description: 'Group',
   attributes: Object.freeze([
-    attr('displayName', 'string', 'Human-readable name of the group. REQUIRED.', { required: true }),
+    // Unique per connection (case-insensitive): the listener answers 409 uniqueness for a duplicate.
+    attr('displayName', 'string', 'Human-readable name of the group. REQUIRED.', { required: true, uniqueness: 'server' }),
     complex(
       'members',
       'Members of the group.',

@@ -12,6 +12,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '../core/core';
 import type { Connection } from '../core/connections';
+import { GroupCommit } from '../core/store/group-commit';
 import { bearerToken, BodyTooLargeError, closeServer, listen, originOf, readBody } from '../host/http-util';
 import { badRequest, notFound, notImplemented, payloadTooLarge, ScimError } from './errors';
 import { ExchangeLog, storedRequestBody, type ExchangeStart } from './exchanges';
@@ -25,7 +26,9 @@ export const SCIM_BODY_LIMIT = 1024 * 1024;
 /** Deepest accepted JSON nesting of a request body (SCIM resources and PatchOps need fewer than 10). */
 export const MAX_JSON_DEPTH = 100;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(['password']);
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Always redacted in the request log; a connection may add more (`--secret-attribute`). */
+const SECRET_ATTRIBUTES: readonly string[] = ['password'];
 const GUID = /^\s*userName\s+eq\s+"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"\s*$/i;
 
 export interface ScimServerOptions {
@@ -76,6 +79,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   const store = core.store;
   const resources = new ScimResources(store);
   const exchanges = new ExchangeLog(store);
+  const batch = new GroupCommit(store);
   let origin = '';
 
   const slugOwner = store.db.prepare<[string], { id: string }>(
@@ -83,7 +87,10 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   );
 
   function send(res: ServerResponse, answer: Answer): string | null {
-    const text = answer.body === undefined ? null : JSON.stringify(answer.body);
+    return sendText(res, answer, answer.body === undefined ? null : JSON.stringify(answer.body));
+  }
+
+  function sendText(res: ServerResponse, answer: Answer, text: string | null): string | null {
     const headers: Record<string, string | number> = { ...answer.headers };
     if (text !== null) {
       headers['Content-Type'] = CONTENT_TYPE;
@@ -121,9 +128,14 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
       authorized: false,
       requestBody: null,
     };
+    // Reads and refusals are answered at once; their log row joins the next group commit.
     const finish = (answer: Answer): void => {
       const text = send(res, answer);
-      exchanges.record(start, { status: answer.status, responseBody: text, latencyMs: performance.now() - t0, isProbe: answer.isProbe });
+      const end = { status: answer.status, responseBody: text, latencyMs: performance.now() - t0, isProbe: answer.isProbe };
+      batch.defer(
+        () => exchanges.record(start, end),
+        (err) => console.error(`rollcall: could not record a SCIM exchange: ${String(err)}`),
+      );
     };
 
     const m = /^\/scim\/v2\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -146,6 +158,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     start.connectionId = connection.id;
     start.authorized = true;
 
+    const secrets: ReadonlySet<string> = new Set([...SECRET_ATTRIBUTES, ...connection.secretAttributes]);
     let raw: Buffer;
     try {
       raw = await readBody(req, SCIM_BODY_LIMIT);
@@ -168,38 +181,40 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
         // Fatal decoding: invalid UTF-8 is refused rather than stored as U+FFFD (RFC 8259 §8.1).
         body = JSON.parse(UTF8.decode(raw));
         // Everything after this point (redaction, PATCH, comparison) walks the value recursively.
-        if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) problem = `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`;
+        problem = jsonProblem(body, MAX_JSON_DEPTH);
       } catch {
         problem = 'The request body is not valid JSON (UTF-8)';
       }
       if (problem !== undefined) {
-        body = undefined;
-        start.requestBody = storedRequestBody(raw, undefined, SECRET_ATTRIBUTES);
+        start.requestBody = storedRequestBody(raw, undefined, secrets);
         return finish(errorAnswer(badRequest('invalidSyntax', problem)));
       }
     }
-    start.requestBody = storedRequestBody(raw, body, SECRET_ATTRIBUTES);
+    start.requestBody = storedRequestBody(raw, body, secrets);
 
     const base = `${origin}/scim/v2/${connection.slug}`;
     const writeCtx = (exchangeId: number): WriteContext => ({ connectionId: connection.id, exchangeId, now: receivedAt, actor: null });
 
-    /** A write: exchange row, state change, events and the exchange's outcome in one transaction. */
+    /**
+     * A write: exchange row, state change, events and the exchange's outcome in one savepoint of a
+     * group-committed transaction; the answer goes out after the commit.
+     */
     const write = (fn: (ctx: WriteContext) => Answer): void => {
-      let answer: Answer;
-      let text: string | null = null;
-      try {
-        answer = store.write(() => {
+      batch
+        .run(() => {
           const id = exchanges.begin(start);
           const a = fn(writeCtx(id));
-          text = a.body === undefined ? null : JSON.stringify(a.body);
+          const text = a.body === undefined ? null : JSON.stringify(a.body);
           exchanges.finish(id, { status: a.status, responseBody: text, latencyMs: performance.now() - t0 });
-          return a;
-        });
-      } catch (err) {
-        if (err instanceof ScimError) return finish(errorAnswer(err));
-        throw err;
-      }
-      send(res, answer);
+          return { a, text };
+        })
+        .then(
+          ({ a, text }) => sendText(res, a, text),
+          (err: unknown) => {
+            if (err instanceof ScimError) return finish(errorAnswer(err));
+            fail(res, err);
+          },
+        );
     };
 
     try {
@@ -335,17 +350,62 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     return { status: 200, body: listResponse(rows, result.total, params.startIndex), isProbe };
   }
 
+  function fail(res: ServerResponse, err: unknown): void {
+    const allow = (err as { allow?: string }).allow;
+    if (err instanceof ScimError && !res.headersSent) {
+      send(res, { status: err.status, body: err.toBody(), headers: allow ? { Allow: allow } : undefined });
+      return;
+    }
+    const busy = (err as { code?: string }).code === 'SQLITE_BUSY';
+    if (!busy) console.error(`rollcall: SCIM request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (res.headersSent) res.destroy();
+    else if (busy) send(res, { status: 503, body: new ScimError(503, undefined, 'The database is busy; retry shortly').toBody(), headers: { 'Retry-After': '1' } });
+    else send(res, { status: 500, body: new ScimError(500, undefined, 'Internal error').toBody() });
+  }
+
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const allow = (err as { allow?: string }).allow;
-      if (err instanceof ScimError && !res.headersSent) {
-        send(res, { status: err.status, body: err.toBody(), headers: allow ? { Allow: allow } : undefined });
-        return;
-      }
-      console.error(`rollcall: SCIM request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      if (!res.headersSent) send(res, { status: 500, body: new ScimError(500, undefined, 'Internal error').toBody() });
-      else res.destroy();
-    });
+    handle(req, res).catch((err: unknown) => fail(res, err));
+  });
+  // Requests Node's HTTP parser refuses (malformed request line, headers over 16 KiB, a request
+  // timeout) never reach `handle`: answer them with a SCIM error too, and log the ones whose
+  // request line could be read, so that every request has its scim_exchanges row.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const detail = status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request';
+    const text = JSON.stringify(new ScimError(status, undefined, detail).toBody());
+    // The request line, as far as it arrived (a 431 may cut it short): method and target.
+    const line = /^([A-Z]{1,16}) (\/\S*)/.exec(err.rawPacket?.toString('latin1', 0, 65_536) ?? '');
+    const head = line?.[1] === 'HEAD'; // an answer to HEAD has no body
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${head ? '' : text}`,
+    );
+    if (!line) return;
+    let target: URL;
+    try {
+      target = new URL(line[2]!, 'http://scim.invalid');
+    } catch {
+      target = new URL('http://scim.invalid/');
+    }
+    const slug = /^\/scim\/v2\/([^/]+)/.exec(target.pathname)?.[1];
+    const start: ExchangeStart = {
+      connectionId: slug === undefined ? null : (slugOwner.get(safeDecode(slug) ?? slug)?.id ?? null),
+      receivedAt: new Date().toISOString(),
+      method: line[1]!,
+      path: target.pathname.slice(0, 2048),
+      query: target.search ? target.search.slice(1, 8192) : null,
+      remoteAddr: (socket as { remoteAddress?: string }).remoteAddress ?? null,
+      userAgent: null,
+      authorized: false,
+      requestBody: null,
+    };
+    batch.defer(
+      () => exchanges.record(start, { status, responseBody: text, latencyMs: 0 }),
+      (e) => console.error(`rollcall: could not record a SCIM exchange: ${String(e)}`),
+    );
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
@@ -354,7 +414,14 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   const address = await listen(server, options.port, options.host);
   origin = originOf(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, address.port);
   core.setScimOrigin(origin);
-  return { origin, port: address.port, close: () => closeServer(server) };
+  return {
+    origin,
+    port: address.port,
+    async close() {
+      await closeServer(server);
+      batch.close();
+    },
+  };
 }
 
 function listResponse(resources: unknown[], total: number, startIndex: number): JsonObject {
@@ -362,17 +429,29 @@ function listResponse(resources: unknown[], total: number, startIndex: number): 
 }
 
 /** Whether parsed JSON nests arrays/objects deeper than `max` (iterative: safe on any input). */
-export function jsonDepthExceeds(value: unknown, max: number): boolean {
+/**
+ * What makes parsed JSON unfit for the rest of the pipeline, if anything: nesting deeper than
+ * `max` (redaction, PATCH and comparison recurse) or a string with a lone UTF-16 surrogate (SQLite
+ * would store it as invalid UTF-8, so the indexed columns would differ from the stored JSON).
+ * Iterative: safe on any input.
+ */
+export function jsonProblem(value: unknown, max: number): string | undefined {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return 'The request body contains a string that is not valid Unicode (a lone surrogate)';
+      continue;
+    }
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth >= max) return `The request body is nested deeper than ${max} levels`;
+    if (Array.isArray(v)) {
+      for (const child of v) stack.push([child, depth + 1]);
+    } else {
+      for (const [k, child] of Object.entries(v)) stack.push([k, depth], [child, depth + 1]);
     }
   }
-  return false;
+  return undefined;
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

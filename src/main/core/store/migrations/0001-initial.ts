@@ -137,7 +137,7 @@ CREATE TABLE events (
   after         TEXT,
   exchange_id   INTEGER REFERENCES scim_exchanges (id),
   prev_hash     TEXT NOT NULL,
-  hash          TEXT NOT NULL UNIQUE
+  hash          TEXT NOT NULL
 ) STRICT;
 CREATE INDEX events_occurred ON events (occurred_at);
 CREATE INDEX events_observed ON events (observed_at);
