@@ -85,12 +85,35 @@ const toConnection = (r: Row): Connection => ({
 
 export class Connections {
   private readonly bySlug;
+  /**
+   * Connection rows by slug, valid while no process has written to the database since they were
+   * read (PRAGMA data_version) and this process has not changed a connection. A rotated or
+   * removed token, from this process or the CLI, therefore stops working at once.
+   */
+  private cache = new Map<string, Row | undefined>();
+  private cacheVersion = -1;
 
   constructor(private readonly store: Store) {
     // Prepared once: authenticate runs on every SCIM request.
     this.bySlug = store.db.prepare<[string], Row>(
       `SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`,
     );
+  }
+
+  private rowBySlug(slug: string): Row | undefined {
+    const version = this.store.dataVersion();
+    if (version !== this.cacheVersion || this.cache.size > 1000) {
+      this.cache = new Map();
+      this.cacheVersion = version;
+    }
+    if (this.cache.has(slug)) return this.cache.get(slug);
+    const row = this.bySlug.get(slug);
+    this.cache.set(slug, row);
+    return row;
+  }
+
+  private invalidate(): void {
+    this.cache = new Map();
   }
 
   /** Creates a connection and returns it with its token (the only time the token is visible). */
@@ -124,6 +147,7 @@ export class Connections {
         .run(id, input.provider, name, app, slug, config, hashToken(token), t, t);
       return slug;
     });
+    this.invalidate();
     return { id, name, app, provider: input.provider, slug, createdAt: t, secretAttributes, token };
   }
 
@@ -156,6 +180,7 @@ export class Connections {
         .prepare('UPDATE sources SET removed_at = ?, updated_at = ?, token_hash = NULL WHERE id = ?')
         .run(now.toISOString(), now.toISOString(), c.id);
     });
+    this.invalidate();
     return c;
   }
 
@@ -168,6 +193,7 @@ export class Connections {
         .prepare('UPDATE sources SET token_hash = ?, updated_at = ? WHERE id = ?')
         .run(hashToken(token), now.toISOString(), c.id);
     });
+    this.invalidate();
     return { ...c, token };
   }
 
@@ -176,7 +202,7 @@ export class Connections {
    * *that* connection's token. Same work whether the slug exists or not.
    */
   authenticate(slug: string, token: string | undefined): Connection | undefined {
-    const row = this.bySlug.get(slug);
+    const row = this.rowBySlug(slug);
     const presented = hashToken(token ?? '');
     const expected = row?.token_hash ?? DUMMY_HASH;
     const ok = timingSafeEqual(presented, expected.length === 32 ? expected : DUMMY_HASH);

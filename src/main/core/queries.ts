@@ -214,7 +214,8 @@ export function getDashboard(db: Db, now: Date): CallOutput<'getDashboard'> {
   for (const r of alertCounts) openAlerts[r.severity] = r.n;
   const seats = getSeats(db).rows;
   const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
-  const events = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE observed_at >= ?').get(since)?.n ?? 0;
+  // By when it happened (occurred_at is indexed; for SCIM events it equals observed_at).
+  const events = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE occurred_at >= ?').get(since)?.n ?? 0;
   const sources = db
     .prepare<[], { kind: string; n: number }>(`SELECT kind, count(*) AS n FROM sources WHERE removed_at IS NULL GROUP BY kind`)
     .all();

@@ -8,7 +8,7 @@
  * Group members live in `memberships` (a 10,000-member group must not be rewritten as one JSON blob
  * on every PATCH); a User's `groups` is derived from them.
  */
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../core/ids';
 import type { NewEvent } from '../core/store/events';
 import type { Store } from '../core/store/store';
 import { badRequest, conflict, notFound, preconditionFailed, ScimError } from './errors';
@@ -274,10 +274,23 @@ export class ScimResources {
   createUser(ctx: WriteContext, body: unknown): StoredUser {
     const resource = normalizeBody(body, 'User');
     this.assertUserNameFree(ctx.connectionId, resource.userName as string, undefined);
-    const id = randomUUID();
-    this.s.insertUser.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.userColumns(resource) });
+    const id = uuidv7();
+    const columns = this.userColumns(resource);
+    const info = this.s.insertUser.run({ source_id: ctx.connectionId, id, now: ctx.now, ...columns });
     this.append(ctx, [{ type: 'user.created', accountId: id, subject: resource.userName as string, after: userSummary(resource) }]);
-    return this.getUser(ctx.connectionId, id);
+    // The row as inserted (no read-back: this is the hot path of every provisioning run).
+    return {
+      pk: Number(info.lastInsertRowid),
+      id,
+      user_name: columns.user_name,
+      external_id: columns.external_id,
+      display_name: columns.display_name,
+      active: columns.active,
+      raw: columns.raw,
+      version: 1,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+    };
   }
 
   replaceUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): StoredUser {
@@ -376,7 +389,7 @@ export class ScimResources {
     const members = isObject(body) ? membersOf(body.members) : [];
     const resource = normalizeBody(body, 'Group');
     this.assertDisplayNameFree(ctx.connectionId, resource.displayName as string, undefined);
-    const id = randomUUID();
+    const id = uuidv7();
     this.s.insertGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(resource) });
     this.append(ctx, [{ type: 'group.created', groupId: id, subject: resource.displayName as string, after: { displayName: resource.displayName } }]);
     this.applyMembers(ctx, id, resource.displayName as string, [], members);

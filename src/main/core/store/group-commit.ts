@@ -62,10 +62,38 @@ export class GroupCommit {
   private runBatch(): void {
     const jobs = this.queue.splice(0, this.maxBatch);
     if (jobs.length === 0) return;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    // Optimistic first: all jobs in one transaction with no savepoints (each costs about as much as
+    // a small insert). If any job throws, nothing is kept and the batch runs again with one
+    // savepoint per job, so the failing job is undone alone. Jobs only touch the database, so
+    // running one twice is safe.
+    let outcomes = this.attempt(jobs, false);
+    if (outcomes === 'retry') outcomes = this.attempt(jobs, true);
+    if (outcomes instanceof Error || outcomes === 'retry') {
+      // The commit itself failed (disk full, database locked past the busy timeout): nothing of
+      // this batch was written, so every caller hears the failure.
+      for (const job of jobs) job.reject(outcomes);
+      return;
+    }
+    jobs.forEach((job, i) => {
+      const o = (outcomes as Outcome[])[i]!;
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
+    });
+  }
+
+  private attempt(jobs: Job[], savepoints: boolean): Outcome[] | 'retry' | Error {
+    const outcomes: Outcome[] = [];
     try {
       this.store.write(() => {
         for (const job of jobs) {
+          if (!savepoints) {
+            try {
+              outcomes.push({ ok: true, value: job.fn() });
+            } catch {
+              throw RETRY;
+            }
+            continue;
+          }
           try {
             // A nested better-sqlite3 transaction is a SAVEPOINT: a failure undoes this job only.
             outcomes.push({ ok: true, value: this.store.db.transaction(job.fn)() });
@@ -75,15 +103,12 @@ export class GroupCommit {
         }
       });
     } catch (error) {
-      // The commit itself failed (disk full, database locked past the busy timeout): nothing of
-      // this batch was written, so every caller hears the failure.
-      for (const job of jobs) job.reject(error);
-      return;
+      if (error === RETRY) return 'retry';
+      return error instanceof Error ? error : new Error(String(error));
     }
-    jobs.forEach((job, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) job.resolve(o.value);
-      else job.reject(o.error);
-    });
+    return outcomes;
   }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+const RETRY = Symbol('retry with savepoints');

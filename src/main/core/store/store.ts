@@ -9,12 +9,15 @@ import { EventLog } from './events';
 export class Store {
   readonly events: EventLog;
   private closed = false;
+  private readonly dataVersionStmt;
 
   private constructor(
     readonly db: Db,
     readonly dataDir: string,
   ) {
     this.events = new EventLog(db);
+    // Prepared once: it is read on every SCIM request (connection cache validation).
+    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
   }
 
   static open(dataDir: string, options?: OpenOptions): Store {
@@ -31,7 +34,7 @@ export class Store {
 
   /** Changes whenever another connection (another process) commits to the database. */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return this.dataVersionStmt.get() as number;
   }
 
   getSetting(key: string): string | undefined {

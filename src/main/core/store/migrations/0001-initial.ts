@@ -140,7 +140,6 @@ CREATE TABLE events (
   hash          TEXT NOT NULL
 ) STRICT;
 CREATE INDEX events_occurred ON events (occurred_at);
-CREATE INDEX events_observed ON events (observed_at);
 CREATE INDEX events_source ON events (source_id, seq);
 CREATE INDEX events_person ON events (person_id, seq);
 CREATE INDEX events_type ON events (type, seq);
