@@ -6,6 +6,7 @@
  * the whole filter is then evaluated on the rendered resources, so index narrowing never changes
  * the answer. Other filters scan the connection's resources.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../core/store/db';
 import { badRequest } from './errors';
 import { equalityLookup, matches, parseFilter, type FilterAst } from './filter';
@@ -62,10 +63,22 @@ export function parseListParams(get: (name: string) => unknown, type: ResourceTy
 
 export interface ListResult<R> {
   total: number;
+  /** The page: the stored rows and the resources the filter saw, in the same order. */
   rows: R[];
+  resources: JsonObject[];
 }
 
 type Render<R> = (row: R) => JsonObject;
+
+/** Statements by SQL text, per database: the list queries are few and run on every page. */
+const statements = new WeakMap<Db, Map<string, Statement<unknown[], unknown>>>();
+function cached<P extends unknown[], R>(db: Db, sql: string): Statement<P, R> {
+  let perDb = statements.get(db);
+  if (!perDb) statements.set(db, (perDb = new Map()));
+  let stmt = perDb.get(sql);
+  if (!stmt) perDb.set(sql, (stmt = db.prepare(sql) as Statement<unknown[], unknown>));
+  return stmt as unknown as Statement<P, R>;
+}
 
 /**
  * Lists resources of one connection. `render` turns a row into the SCIM JSON the filter and sort
@@ -77,22 +90,23 @@ export function listResources<R extends StoredUser | StoredGroup>(
   connectionId: string,
   params: ListParams,
   render: Render<R>,
-): ListResult<JsonObject> {
+): ListResult<R> {
   const table = type === 'User' ? 'accounts' : 'groups';
+  const prepare = <P extends unknown[]>(sql: string) => cached<P, R>(db, sql);
   const offset = params.startIndex - 1;
   if (!params.filter && !params.sortBy) {
-    const total = db
-      .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ${table} WHERE source_id = ? AND deleted_at IS NULL`)
-      .get(connectionId)!.n;
+    const total = cached<[string], { n: number }>(db, `SELECT count(*) AS n FROM ${table} WHERE source_id = ? AND deleted_at IS NULL`).get(
+      connectionId,
+    )!.n;
     const rows =
       params.count === 0
         ? []
-        : db
-            .prepare<[string, number, number], R>(
-              `SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk LIMIT ? OFFSET ?`,
-            )
-            .all(connectionId, params.count, offset);
-    return { total, rows: rows.map(render) };
+        : prepare<[string, number, number]>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk LIMIT ? OFFSET ?`).all(
+            connectionId,
+            params.count,
+            offset,
+          );
+    return { total, rows, resources: rows.map(render) };
   }
   let candidates: R[];
   const eq = params.filter ? equalityLookup(params.filter) : undefined;
@@ -110,21 +124,31 @@ export function listResources<R extends StoredUser | StoredGroup>(
               : undefined;
   if (eq && column) {
     const value = column.endsWith('_key') ? uniqueKey(eq.value) : eq.value;
-    candidates = db
-      .prepare<[string, string], R>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`)
-      .all(connectionId, value);
+    candidates = prepare<[string, string]>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`).all(
+      connectionId,
+      value,
+    );
   } else {
     // Includes `userName eq …` on Groups: not a Group attribute, but unknown attributes are kept
     // and stay filterable (filter.ts), so the answer must come from evaluating the filter.
-    candidates = db.prepare<[string], R>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk`).all(connectionId);
+    candidates = prepare<[string]>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk`).all(connectionId);
   }
-  let resources = candidates.map(render);
+  let pairs = candidates.map((row) => ({ row, resource: render(row) }));
   if (params.filter) {
     const f = params.filter;
-    resources = resources.filter((r) => matches(f, r, type));
+    pairs = pairs.filter((p) => matches(f, p.resource, type));
   }
-  if (params.sortBy) resources = sortResources(resources, params.sortBy, params.sortOrder);
-  return { total: resources.length, rows: resources.slice(offset, offset + params.count) };
+  if (params.sortBy) {
+    const order = new Map(pairs.map((p, i) => [p.resource, i]));
+    const sorted = sortResources(
+      pairs.map((p) => p.resource),
+      params.sortBy,
+      params.sortOrder,
+    );
+    pairs = sorted.map((r) => pairs[order.get(r)!]!);
+  }
+  const page = pairs.slice(offset, offset + params.count);
+  return { total: pairs.length, rows: page.map((p) => p.row), resources: page.map((p) => p.resource) };
 }
 
 function sortValue(resource: JsonObject, path: string): string | number | boolean | undefined {

@@ -225,6 +225,18 @@ export class ScimResources {
            JOIN groups g ON g.source_id = m.source_id AND g.id = m.group_id AND g.deleted_at IS NULL
           WHERE m.source_id = ? AND m.member_id = ? AND m.deleted_at IS NULL ORDER BY g.display_name`,
       ),
+      groupsOfMembers: db.prepare<[string, string], { member_id: string; group_id: string; display_name: string }>(
+        `SELECT m.member_id, m.group_id, g.display_name FROM memberships m
+           JOIN groups g ON g.source_id = m.source_id AND g.id = m.group_id AND g.deleted_at IS NULL
+          WHERE m.source_id = ? AND m.member_id IN (SELECT value FROM json_each(?)) AND m.deleted_at IS NULL
+          ORDER BY m.member_id, g.display_name`,
+      ),
+      userNames: db.prepare<[string, string], { id: string; name: string }>(
+        `SELECT id, user_name AS name FROM accounts WHERE source_id = ? AND id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
+      ),
+      groupNames: db.prepare<[string, string], { id: string; name: string }>(
+        `SELECT id, display_name AS name FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
+      ),
       addMember: db.prepare(
         `INSERT INTO memberships (source_id, group_id, member_id, member_type, first_seen, last_seen)
          VALUES (@source_id, @group_id, @member_id, @member_type, @now, @now)
@@ -262,6 +274,18 @@ export class ScimResources {
       }
       return { value: m.member_id, type: m.member_type, ...(display !== undefined ? { display } : {}) };
     });
+  }
+
+  /** The groups of many users in one query (a list page), by user id. */
+  groupsOfUsers(connectionId: string, userIds: string[]): Map<string, { value: string; display: string }[]> {
+    const out = new Map<string, { value: string; display: string }[]>();
+    if (userIds.length === 0) return out;
+    for (const r of this.s.groupsOfMembers.all(connectionId, JSON.stringify(userIds))) {
+      let list = out.get(r.member_id);
+      if (!list) out.set(r.member_id, (list = []));
+      list.push({ value: r.group_id, display: r.display_name });
+    }
+    return out;
   }
 
   groupsOfUser(connectionId: string, userId: string): { value: string; display: string }[] {
@@ -307,8 +331,13 @@ export class ScimResources {
     checkIfMatch(ifMatch, current.version);
     const before = JSON.parse(current.raw) as JsonObject;
     // `id` and `groups` are visible to PATCH (Okta repeats id; read-only values must match).
-    const view = { ...before, id, groups: this.groupsOfUser(ctx.connectionId, id).map((g) => ({ value: g.value, display: g.display })) };
-    if ((view.groups as unknown[]).length === 0) delete (view as JsonObject).groups;
+    // `groups` (read-only, derived from memberships) is shown to the PATCH engine only when the
+    // request names it, to reject changes to it; other PATCHes cannot touch it.
+    const view: JsonObject = { ...before, id };
+    if (/groups/i.test(JSON.stringify(body))) {
+      const groups = this.groupsOfUser(ctx.connectionId, id).map((g) => ({ value: g.value, display: g.display }));
+      if (groups.length) view.groups = groups;
+    }
     const { resource, changed } = applyPatch(view, 'User', body);
     if (!changed) return current;
     delete resource.id;
@@ -412,6 +441,13 @@ export class ScimResources {
     checkIfMatch(ifMatch, current.version);
     const raw = JSON.parse(current.raw) as JsonObject;
     const currentMembers = this.s.members.all(ctx.connectionId, id).map((m) => ({ value: m.member_id, type: m.member_type }));
+    // The usual IdP request (add/remove members in batches) skips the general PATCH engine, whose
+    // merge rules are quadratic in the size of the group.
+    const fast = memberOnlyPatch(body, currentMembers);
+    if (fast !== undefined) {
+      if (fast === currentMembers) return current;
+      return this.saveGroup(ctx, current, raw, fast);
+    }
     const view: JsonObject = { ...raw, id };
     if (currentMembers.length) view.members = currentMembers;
     const { resource, changed } = applyPatch(view, 'Group', body);
@@ -462,10 +498,9 @@ export class ScimResources {
     const old = new Map(before.map((m) => [m.value, m]));
     const next = new Map(after.map((m) => [m.value, m]));
     const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
-    const label = (m: Member): string =>
-      m.type === 'Group'
-        ? (this.s.groupDisplay.get(ctx.connectionId, m.value)?.display_name ?? m.value)
-        : (this.s.memberDisplay.get(ctx.connectionId, m.value)?.user_name ?? m.value);
+    const changed = [...after.filter((m) => !old.has(m.value)), ...before.filter((m) => !next.has(m.value))];
+    const names = this.labels(ctx.connectionId, changed);
+    const label = (m: Member): string => names.get(`${m.type}:${m.value}`) ?? m.value;
     for (const m of after) {
       if (old.has(m.value)) continue;
       this.s.addMember.run({ source_id: ctx.connectionId, group_id: groupId, member_id: m.value, member_type: m.type, now: ctx.now });
@@ -480,6 +515,16 @@ export class ScimResources {
     }
     this.append(ctx, events);
     return events.length > 0;
+  }
+
+  /** userName (users) or displayName (groups) of many members, in two queries. */
+  private labels(connectionId: string, members: Member[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const users = members.filter((m) => m.type === 'User').map((m) => m.value);
+    const groups = members.filter((m) => m.type === 'Group').map((m) => m.value);
+    if (users.length) for (const r of this.s.userNames.all(connectionId, JSON.stringify(users))) out.set(`User:${r.id}`, r.name);
+    if (groups.length) for (const r of this.s.groupNames.all(connectionId, JSON.stringify(groups))) out.set(`Group:${r.id}`, r.name);
+    return out;
   }
 
   private groupColumns(r: JsonObject) {
@@ -503,6 +548,62 @@ export class ScimResources {
       events.map((e) => ({ ...e, sourceId: ctx.connectionId, observedAt: ctx.now, exchangeId: ctx.exchangeId, actor: e.actor ?? ctx.actor })),
     );
   }
+}
+
+const MEMBER_FILTER_PATH = /^\s*members\s*\[\s*value\s+eq\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$/i;
+
+/**
+ * The member list after a PATCH that only adds, removes or replaces `members` — the shape IdPs
+ * send for group membership (Entra: `{"op":"Add","path":"members","value":[…]}`, Okta:
+ * `remove` with `members[value eq "…"]`). Returns the current list itself when nothing changes,
+ * and undefined for anything else, which then goes through the general PATCH engine (same result,
+ * more work).
+ */
+export function memberOnlyPatch(body: unknown, current: Member[]): Member[] | undefined {
+  if (!isObject(body)) return undefined;
+  for (const k of Object.keys(body)) if (k !== 'schemas' && k !== 'Operations') return undefined;
+  if (body.schemas !== undefined && !hasSchema(body.schemas, 'urn:ietf:params:scim:api:messages:2.0:PatchOp')) return undefined;
+  const ops = body.Operations;
+  if (!Array.isArray(ops) || ops.length === 0 || ops.length > 1000) return undefined;
+  const members = new Map(current.map((m) => [m.value, m]));
+  let changed = false;
+  const listed = (value: unknown): Member[] | undefined => {
+    if (!Array.isArray(value) || value.length === 0) return undefined;
+    const out: Member[] = [];
+    for (const v of value) {
+      if (!isObject(v) || typeof v.value !== 'string' || v.value === '') return undefined;
+      for (const k of Object.keys(v)) if (k !== 'value' && k !== 'display' && k !== 'type' && k !== '$ref') return undefined;
+      if (v.type !== undefined && (typeof v.type !== 'string' || !/^(user|group)$/i.test(v.type))) return undefined;
+      out.push({ value: v.value, type: typeof v.type === 'string' && v.type.toLowerCase() === 'group' ? 'Group' : 'User' });
+    }
+    return out;
+  };
+  for (const op of ops) {
+    if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string') return undefined;
+    for (const k of Object.keys(op)) if (k !== 'op' && k !== 'path' && k !== 'value') return undefined;
+    const name = op.op.toLowerCase();
+    const filtered = MEMBER_FILTER_PATH.exec(op.path);
+    if (filtered) {
+      if (name !== 'remove' || op.value !== undefined) return undefined;
+      const id = JSON.parse(`"${filtered[1]!}"`) as string;
+      changed = members.delete(id) || changed;
+      continue;
+    }
+    if (op.path.trim().toLowerCase() !== 'members') return undefined;
+    const list = listed(op.value);
+    if (!list) return undefined;
+    if (name === 'add') {
+      for (const m of list) if (!members.has(m.value)) (members.set(m.value, m), (changed = true));
+    } else if (name === 'remove') {
+      for (const m of list) changed = members.delete(m.value) || changed;
+    } else if (name === 'replace') {
+      const next = new Map(list.map((m) => [m.value, members.get(m.value) ?? m]));
+      if (next.size !== members.size || [...next.keys()].some((k) => !members.has(k))) changed = true;
+      members.clear();
+      for (const [k, m] of next) members.set(k, m);
+    } else return undefined;
+  }
+  return changed ? [...members.values()] : current;
 }
 
 /** If-Match (RFC 7644 §3.14): `*` or a list of ETags, one of which must be the current version. */

@@ -284,7 +284,9 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
           if (method === 'GET') return finish(list(connection.id, type, (n) => query.get(n) ?? undefined, projection, base));
           return write((ctx) => {
             const row = type === 'User' ? resources.createUser(ctx, body) : resources.createGroup(ctx, body);
-            const rendered = renderRow(connection.id, type, row, projection, base);
+            // A user created just now has no groups yet (its id is new): no lookup needed.
+            const rendered =
+              type === 'User' ? project(renderUser(row as StoredUser, [], base), projection, type) : renderRow(connection.id, type, row, projection, base);
             return { status: 201, body: rendered, headers: { Location: `${base}/${head}/${row.id}`, ETag: etagOf(row.version) } };
           });
         }
@@ -339,13 +341,25 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
 
   function list(connectionId: string, type: ResourceTypeName, get: (n: string) => unknown, p: Projection, base: string): Answer {
     const params = parseListParams(get, type);
-    const needsRelations = params.filterText !== undefined && /groups|members/i.test(params.filterText);
+    // The filter and sort see relations (groups, members) only when they name them; the page then
+    // gets them in one query for all its users.
+    const needsRelations = /groups|members/i.test(`${params.filterText ?? ''} ${params.sortBy ?? ''}`);
     const render = (row: StoredUser | StoredGroup): JsonObject =>
       type === 'User'
-        ? renderUser(row as StoredUser, needsRelations || !omits(p, 'groups') ? resources.groupsOfUser(connectionId, row.id) : [], base)
-        : renderGroup(row as StoredGroup, needsRelations || !omits(p, 'members') ? resources.membersOfGroup(connectionId, row.id) : undefined, base);
-    const result = listResources(store.db, type, connectionId, params, render);
-    const rows = result.rows.map((r) => project(r, p, type));
+        ? renderUser(row as StoredUser, needsRelations ? resources.groupsOfUser(connectionId, row.id) : [], base)
+        : renderGroup(row as StoredGroup, needsRelations ? resources.membersOfGroup(connectionId, row.id) : undefined, base);
+    const result = listResources<StoredUser | StoredGroup>(store.db, type, connectionId, params, render);
+    let page = result.resources;
+    if (!needsRelations && type === 'User' && !omits(p, 'groups')) {
+      const groups = resources.groupsOfUsers(
+        connectionId,
+        result.rows.map((r) => r.id),
+      );
+      page = result.rows.map((row) => renderUser(row as StoredUser, groups.get(row.id) ?? [], base));
+    } else if (!needsRelations && type === 'Group' && !omits(p, 'members')) {
+      page = result.rows.map((row) => renderGroup(row as StoredGroup, resources.membersOfGroup(connectionId, row.id), base));
+    }
+    const rows = page.map((r) => project(r, p, type));
     const isProbe = type === 'User' && result.total === 0 && params.filterText !== undefined && GUID.test(params.filterText);
     return { status: 200, body: listResponse(rows, result.total, params.startIndex), isProbe };
   }

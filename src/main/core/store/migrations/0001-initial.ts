@@ -58,6 +58,8 @@ CREATE TABLE accounts (
 ) STRICT;
 CREATE UNIQUE INDEX accounts_user_name ON accounts (source_id, user_name_key) WHERE deleted_at IS NULL AND user_name_key IS NOT NULL;
 CREATE INDEX accounts_external_id ON accounts (source_id, external_id);
+-- SCIM list pages: live accounts of a source in creation order (count and LIMIT/OFFSET walk this).
+CREATE INDEX accounts_page ON accounts (source_id, pk) WHERE deleted_at IS NULL;
 CREATE INDEX accounts_email ON accounts (email_key);
 CREATE INDEX accounts_person ON accounts (person_id);
 
@@ -78,6 +80,7 @@ CREATE TABLE groups (
   UNIQUE (source_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX groups_display_name ON groups (source_id, display_name_key) WHERE deleted_at IS NULL AND display_name_key IS NOT NULL;
+CREATE INDEX groups_page ON groups (source_id, pk) WHERE deleted_at IS NULL;
 
 CREATE TABLE memberships (
   source_id    TEXT NOT NULL REFERENCES sources (id),
