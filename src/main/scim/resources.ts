@@ -593,7 +593,11 @@ export function memberOnlyPatch(body: unknown, current: Member[]): Member[] | un
     const list = listed(op.value);
     if (!list) return undefined;
     if (name === 'add') {
-      for (const m of list) if (!members.has(m.value)) (members.set(m.value, m), (changed = true));
+      for (const m of list) {
+        if (members.has(m.value)) continue;
+        members.set(m.value, m);
+        changed = true;
+      }
     } else if (name === 'remove') {
       for (const m of list) changed = members.delete(m.value) || changed;
     } else if (name === 'replace') {
