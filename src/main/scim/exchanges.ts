@@ -72,7 +72,6 @@ export function cap(text: string | null): string | null {
 
 export class ExchangeLog {
   private readonly insertStmt;
-  private readonly finishStmt;
 
   constructor(store: Store) {
     this.insertStmt = store.db.prepare(
@@ -80,9 +79,6 @@ export class ExchangeLog {
          request_body, status, response_body, latency_ms, is_probe)
        VALUES (@connectionId, @receivedAt, @method, @path, @query, @remoteAddr, @userAgent, @authorized,
          @requestBody, @status, @responseBody, @latencyMs, @isProbe)`,
-    );
-    this.finishStmt = store.db.prepare(
-      'UPDATE scim_exchanges SET status = @status, response_body = @responseBody, latency_ms = @latencyMs, is_probe = @isProbe WHERE id = @id',
     );
   }
 
@@ -97,14 +93,5 @@ export class ExchangeLog {
       isProbe: end.isProbe ? 1 : 0,
     });
     return Number(info.lastInsertRowid);
-  }
-
-  /** Inserts an exchange whose outcome is not known yet (its id is needed by the events). */
-  begin(start: ExchangeStart): number {
-    return this.record(start, { status: 0, responseBody: null, latencyMs: 0 });
-  }
-
-  finish(id: number, end: ExchangeEnd): void {
-    this.finishStmt.run({ id, status: end.status, responseBody: cap(end.responseBody), latencyMs: end.latencyMs, isProbe: end.isProbe ? 1 : 0 });
   }
 }

@@ -49,6 +49,11 @@ export interface Member {
 export interface WriteContext {
   connectionId: string;
   exchangeId: number | null;
+  /**
+   * When set, events are collected here instead of appended: the SCIM listener logs the exchange
+   * row once it knows the answer, then appends these with its id, all in the same transaction.
+   */
+  pendingEvents?: NewEvent[];
   now: string;
   actor: string | null;
 }
@@ -544,9 +549,9 @@ export class ScimResources {
 
   private append(ctx: WriteContext, events: Omit<NewEvent, 'sourceId' | 'observedAt'>[]): void {
     if (events.length === 0) return;
-    this.store.events.append(
-      events.map((e) => ({ ...e, sourceId: ctx.connectionId, observedAt: ctx.now, exchangeId: ctx.exchangeId, actor: e.actor ?? ctx.actor })),
-    );
+    const full = events.map((e) => ({ ...e, sourceId: ctx.connectionId, observedAt: ctx.now, exchangeId: ctx.exchangeId, actor: e.actor ?? ctx.actor }));
+    if (ctx.pendingEvents) ctx.pendingEvents.push(...full);
+    else this.store.events.append(full);
   }
 }
 

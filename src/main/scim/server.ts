@@ -193,7 +193,13 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     start.requestBody = storedRequestBody(raw, body, secrets);
 
     const base = `${origin}/scim/v2/${connection.slug}`;
-    const writeCtx = (exchangeId: number): WriteContext => ({ connectionId: connection.id, exchangeId, now: receivedAt, actor: null });
+    const writeCtx = (exchangeId: number | null): WriteContext => ({
+      connectionId: connection.id,
+      exchangeId,
+      now: receivedAt,
+      actor: null,
+      pendingEvents: [],
+    });
 
     /**
      * A write: exchange row, state change, events and the exchange's outcome in one savepoint of a
@@ -202,10 +208,12 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     const write = (fn: (ctx: WriteContext) => Answer): void => {
       batch
         .run(() => {
-          const id = exchanges.begin(start);
-          const a = fn(writeCtx(id));
+          const ctx = writeCtx(null);
+          const a = fn(ctx);
           const text = a.body === undefined ? null : JSON.stringify(a.body);
-          exchanges.finish(id, { status: a.status, responseBody: text, latencyMs: performance.now() - t0 });
+          // The exchange row goes in once, complete; then the events that point at it.
+          const id = exchanges.record(start, { status: a.status, responseBody: text, latencyMs: performance.now() - t0 });
+          if (ctx.pendingEvents!.length) store.events.append(ctx.pendingEvents!.map((e) => ({ ...e, exchangeId: id })));
           return { a, text };
         })
         .then(
