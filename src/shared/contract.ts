@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { callNames, ipcChannel, type CallName } from './call-names';
+import { SLUG_PATTERN } from './slug';
 
 export { callNames, ipcChannel, type CallName };
 
@@ -199,7 +200,7 @@ export const contract = {
         provider: providerSchema,
         slug: z
           .string()
-          .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lowercase letters, digits and dashes, 1–64 characters')
+          .regex(SLUG_PATTERN, 'lowercase letters, digits and dashes, 1–64 characters')
           .optional(),
       })
       .strict(),

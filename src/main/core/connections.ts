@@ -4,6 +4,7 @@
  * once, and stored only as its SHA-256; requests are checked against the hash in constant time.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { SLUG_PATTERN, slugify } from '../../shared/slug';
 import type { Store } from './store/store';
 import { ConflictError, NotFoundError } from './dispatch';
 
@@ -39,19 +40,8 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
-export function slugify(text: string): string {
-  const s = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-    .replace(/-+$/g, '');
-  return s || 'app';
-}
+export { slugify };
 
 interface Row {
   id: string;
@@ -122,7 +112,7 @@ export class Connections {
     const app = input.app.trim();
     if (!name) throw new ConflictError('A connection needs a name');
     if (!app) throw new ConflictError('A connection needs an app');
-    if (input.slug !== undefined && !SLUG_RE.test(input.slug)) {
+    if (input.slug !== undefined && !SLUG_PATTERN.test(input.slug)) {
       throw new ConflictError(`Invalid slug "${input.slug}": use lowercase letters, digits and dashes (1–64)`);
     }
     const secretAttributes = [...new Set((input.secretAttributes ?? []).map((a) => a.trim().toLowerCase()))];

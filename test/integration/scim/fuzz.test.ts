@@ -16,6 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH, type EventRow } from '../../../src/main/core/store/events';
 import { uniqueKey } from '../../../src/main/scim/resources';
+import { mulberry32 } from '../../helpers/rng';
 import {
   ENTERPRISE,
   ERROR,
@@ -35,16 +36,6 @@ const N = Number(process.env.SCIM_FUZZ_N ?? 10_000);
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32) and helpers
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = mulberry32(SEED);
 const int = (n: number): number => Math.floor(rand() * n);

@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from '../../helpers/rng';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../../../src/main/scim/errors';
 import {
@@ -546,17 +547,6 @@ describe('equalityLookup', () => {
 });
 
 describe('property: random and mutated filters only ever throw ScimError', () => {
-  // mulberry32, seeded for reproducibility
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   const valid = [
     'userName eq "bjensen"',

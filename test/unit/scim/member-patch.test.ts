@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type JsonObject } from '../../../src/main/scim/patch';
 import { memberOnlyPatch, membersOf, type Member } from '../../../src/main/scim/resources';
+import { mulberry32 as rng } from '../../helpers/rng';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -16,10 +17,6 @@ function slow(body: unknown, current: Member[]): string[] | Error {
   }
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 describe('member-only PATCH fast path', () => {
   it('handles the IdPs\' membership shapes and reports "no change" by returning the same list', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fastNormalize } from '../../../src/main/scim/normalize-fast';
 import { applyPatch, deepEqual, type JsonObject } from '../../../src/main/scim/patch';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type ResourceTypeName } from '../../../src/main/scim/schema';
+import { mulberry32 as rng } from '../../helpers/rng';
 
 const slow = (value: JsonObject, type: ResourceTypeName): JsonObject | Error => {
   try {
@@ -11,10 +12,6 @@ const slow = (value: JsonObject, type: ResourceTypeName): JsonObject | Error => 
   }
 };
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const BASE_USER: JsonObject = {
   userName: 'ann@acme.test',

@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from '../../helpers/rng';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../../../src/main/scim/errors';
 import {
@@ -808,16 +809,6 @@ describe('immutability and the changed flag', () => {
 });
 
 describe('property: random operations only ever throw ScimError and never touch the input', () => {
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const ops = ['add', 'Add', 'replace', 'Replace', 'remove', 'REMOVE', 'copy'];
   const paths: Array<string | undefined> = [
     undefined,

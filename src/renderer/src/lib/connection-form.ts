@@ -9,6 +9,7 @@ import { RollcallApiError } from '../../../shared/client';
 import { contract, type CallInput } from '../../../shared/contract';
 import { errorMessage } from './errors';
 import { isProvider } from './idp';
+import { slugify } from '../../../shared/slug';
 
 export interface ConnectionFormValues {
   name: string;
@@ -104,19 +105,11 @@ export function toCreateConnectionInput(values: ConnectionFormValues): CallInput
 
 /**
  * The slug the core will most likely pick when none is given: the app name made URL-safe, with
- * "-2", "-3"… when a live connection already uses it (the same rule as the core's `slugify`).
+ * "-2", "-3"… when a live connection already uses it (the core's own `slugify`, from src/shared).
  */
 export function suggestedSlug(app: string, taken: readonly string[] = []): string | null {
   if (app.trim() === '') return null;
-  const base =
-    app
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 48)
-      .replace(/-+$/g, '') || 'app';
+  const base = slugify(app);
   const used = new Set(taken);
   let slug = base;
   for (let i = 2; used.has(slug); i++) slug = `${base}-${i}`;
