@@ -193,22 +193,15 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     start.requestBody = storedRequestBody(raw, body, secrets);
 
     const base = `${origin}/scim/v2/${connection.slug}`;
-    const writeCtx = (exchangeId: number | null): WriteContext => ({
-      connectionId: connection.id,
-      exchangeId,
-      now: receivedAt,
-      actor: null,
-      pendingEvents: [],
-    });
 
     /**
-     * A write: exchange row, state change, events and the exchange's outcome in one savepoint of a
-     * group-committed transaction; the answer goes out after the commit.
+     * A write: state change, exchange row and events in one group-committed transaction; the
+     * answer goes out after the commit. A failed write is answered and logged like a refusal.
      */
     const write = (fn: (ctx: WriteContext) => Answer): void => {
       batch
         .run(() => {
-          const ctx = writeCtx(null);
+          const ctx: WriteContext = { connectionId: connection.id, exchangeId: null, now: receivedAt, actor: null, pendingEvents: [] };
           const a = fn(ctx);
           const text = a.body === undefined ? null : JSON.stringify(a.body);
           // The exchange row goes in once, complete; then the events that point at it.
@@ -218,10 +211,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
         })
         .then(
           ({ a, text }) => sendText(res, a, text),
-          (err: unknown) => {
-            if (err instanceof ScimError) return finish(errorAnswer(err));
-            fail(res, err);
-          },
+          (err: unknown) => finish(failureAnswer(err)),
         );
     };
 
@@ -372,18 +362,22 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     return { status: 200, body: listResponse(rows, result.total, params.startIndex), isProbe };
   }
 
-  function fail(res: ServerResponse, err: unknown): void {
-    const allow = (err as { allow?: string }).allow;
-    if (err instanceof ScimError && !res.headersSent) {
-      send(res, { status: err.status, body: err.toBody(), headers: allow ? { Allow: allow } : undefined });
-      return;
+  /** The answer to an unexpected failure: 503 while the database is locked, else 500 (logged). */
+  function failureAnswer(err: unknown): Answer {
+    if (err instanceof ScimError) return errorAnswer(err);
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      return { status: 503, body: new ScimError(503, undefined, 'The database is busy; retry shortly').toBody(), headers: { 'Retry-After': '1' } };
     }
-    const busy = (err as { code?: string }).code === 'SQLITE_BUSY';
-    if (!busy) console.error(`rollcall: SCIM request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    if (res.headersSent) res.destroy();
-    else if (busy) send(res, { status: 503, body: new ScimError(503, undefined, 'The database is busy; retry shortly').toBody(), headers: { 'Retry-After': '1' } });
-    else send(res, { status: 500, body: new ScimError(500, undefined, 'Internal error').toBody() });
+    console.error(`rollcall: SCIM request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return { status: 500, body: new ScimError(500, undefined, 'Internal error').toBody() };
   }
+
+  function fail(res: ServerResponse, err: unknown): void {
+    const answer = failureAnswer(err);
+    if (res.headersSent) res.destroy();
+    else send(res, answer);
+  }
+
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => fail(res, err));
