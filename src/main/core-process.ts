@@ -17,10 +17,10 @@ async function run(): Promise<void> {
   const core = createCore({ dataDir, host: 'electron' });
   const scim = await startScimServer({ core, host: scimHost, port: Number(scimPort) });
   serveCore(core, parentPort, () => {
-    void scim.close().then(() => {
-      core.close();
-      process.exit(0);
-    });
+    void scim
+      .close()
+      .then(() => core.closeGracefully())
+      .then(() => process.exit(0));
   });
   parentPort.postMessage({ type: 'ready', scimOrigin: scim.origin });
 }

@@ -142,7 +142,7 @@ export async function startScim(opts: { provider?: Connection['provider']; name?
     async close() {
       agent.destroy();
       await scim.close();
-      core.close();
+      await core.closeGracefully();
     },
   };
 }

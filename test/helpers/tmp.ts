@@ -13,5 +13,6 @@ export function tmpDataDir(prefix = 'rollcall-test-'): string {
 }
 
 afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  // Retries: a closing store's checkpoint worker may still be removing its -wal file.
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 });

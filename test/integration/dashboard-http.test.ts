@@ -47,7 +47,7 @@ describe('dashboard HTTP transport', () => {
   });
   afterEach(async () => {
     await server.close();
-    core.close();
+    await core.closeGracefully();
   });
 
   it('answers a valid call with the contract output', async () => {

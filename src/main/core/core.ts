@@ -16,6 +16,8 @@ export interface CoreOptions {
   pollIntervalMs?: number;
   now?: () => Date;
   log?: (message: string) => void;
+  /** WAL checkpoints on a worker thread (default true; see store/checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface Core {
@@ -27,10 +29,12 @@ export interface Core {
   push(message: PushMessage): void;
   setScimOrigin(origin: string | null): void;
   close(): void;
+  /** close(), after the checkpoint worker has stopped (the WAL file is tidied on the last close). */
+  closeGracefully(): Promise<void>;
 }
 
 export function createCore(options: CoreOptions): Core {
-  const store = Store.open(options.dataDir);
+  const store = Store.open(options.dataDir, { backgroundCheckpoints: options.backgroundCheckpoints ?? true });
   const now = options.now ?? (() => new Date());
   let scimOrigin: string | null = null;
   const listeners = new Set<(message: PushMessage) => void>();
@@ -121,6 +125,11 @@ export function createCore(options: CoreOptions): Core {
       clearInterval(timer);
       listeners.clear();
       store.close();
+    },
+    async closeGracefully() {
+      clearInterval(timer);
+      listeners.clear();
+      await store.closeGracefully();
     },
   };
 }

@@ -55,7 +55,7 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
       close() {
         closing ??= (async () => {
           await Promise.all([dashboard.close(), started.close()]);
-          core.close();
+          await core.closeGracefully();
         })();
         return closing;
       },

@@ -10,7 +10,7 @@
  * (test/unit/scim/normalize-fast.test.ts) checks that whenever it answers, the answer equals the
  * slow path's.
  */
-import type { JsonObject } from './patch';
+import { cloneJson, type JsonObject } from './patch';
 import { commonAttributes, resourceSchemas, type AttributeDefinition, type ResourceTypeName } from './schema';
 
 const isPlainObject = (v: unknown): v is JsonObject =>
@@ -101,7 +101,7 @@ export function fastNormalize(value: JsonObject, type: ResourceTypeName, coreSch
     const def = table.core.get(k);
     if (def) {
       if (!valueOk(def, v)) return undefined;
-      out[k] = structuredClone(v);
+      out[k] = cloneJson(v);
       continue;
     }
     const ext = table.extensions.get(k);
@@ -112,7 +112,7 @@ export function fastNormalize(value: JsonObject, type: ResourceTypeName, coreSch
       const edef = ext.get(ek);
       if (!edef || !valueOk(edef, ev)) return undefined;
     }
-    out[k] = structuredClone(v);
+    out[k] = cloneJson(v);
     schemas.push(k);
   }
   return out;

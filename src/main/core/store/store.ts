@@ -3,7 +3,9 @@
  * IMMEDIATE transaction (so two processes sharing the file queue on the lock instead of failing
  * half-way), and every SQL statement is prepared with bound parameters.
  */
-import { openDatabase, schemaVersion, type Db, type OpenOptions } from './db';
+import path from 'node:path';
+import { Checkpointer, SAFETY_AUTOCHECKPOINT_PAGES } from './checkpointer';
+import { DB_FILE_NAME, openDatabase, schemaVersion, type Db, type OpenOptions } from './db';
 import { EventLog } from './events';
 
 export class Store {
@@ -20,8 +22,25 @@ export class Store {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
   }
 
-  static open(dataDir: string, options?: OpenOptions): Store {
-    return new Store(openDatabase(dataDir, options), dataDir);
+  private checkpointer: Checkpointer | undefined;
+
+  /**
+   * Opens the store. Long-running hosts (serve, the desktop core) pass `backgroundCheckpoints`, so
+   * WAL checkpoints (and their fsync) run on a worker thread instead of inside a request's commit.
+   */
+  static open(dataDir: string, options?: OpenOptions & { backgroundCheckpoints?: boolean }): Store {
+    const store = new Store(openDatabase(dataDir, options), dataDir);
+    if (options?.backgroundCheckpoints && !options.readonly) {
+      store.db.pragma(`wal_autocheckpoint = ${SAFETY_AUTOCHECKPOINT_PAGES}`);
+      store.checkpointer = new Checkpointer(path.join(dataDir, DB_FILE_NAME));
+    }
+    return store;
+  }
+
+  /** Closes after the checkpoint worker has let go of the file, so the last close can tidy the WAL. */
+  async closeGracefully(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.close();
   }
 
   get schemaVersion(): number {
@@ -51,6 +70,7 @@ export class Store {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    void this.checkpointer?.stop();
     try {
       this.db.pragma('optimize');
     } finally {
