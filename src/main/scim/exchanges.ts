@@ -56,11 +56,19 @@ function isSecretPath(path: string, secretNames: ReadonlySet<string>): boolean {
 }
 
 /** The request body as stored: redacted JSON when it parses, else a note (never the raw bytes of a secret). */
-export function storedRequestBody(raw: Buffer | null, parsed: unknown, secretNames: ReadonlySet<string>): string | null {
+export function storedRequestBody(raw: Buffer | null, parsed: unknown, secretNames: ReadonlySet<string>, text?: string): string | null {
   if (raw === null || raw.length === 0) return null;
   if (parsed === undefined) {
     // Unparseable: a secret might be in there, so keep only its size.
     return `[unparseable body, ${raw.length} bytes]`;
+  }
+  // Fast path: when no secret name occurs anywhere in the text (keys are JSON strings, so a secret
+  // key or path would contain the name), the body is stored as received.
+  if (text !== undefined) {
+    const lower = text.toLowerCase();
+    let mentions = false;
+    for (const name of secretNames) if (lower.includes(name)) mentions = true;
+    if (!mentions && !lower.includes('\\u')) return cap(text);
   }
   return cap(JSON.stringify(redact(parsed, secretNames)));
 }

@@ -170,6 +170,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
       throw err;
     }
     let body: unknown;
+    let text: string | undefined;
     if (raw.length > 0) {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== '' && type !== 'application/scim+json' && type !== 'application/json') {
@@ -179,7 +180,8 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
       let problem: string | undefined;
       try {
         // Fatal decoding: invalid UTF-8 is refused rather than stored as U+FFFD (RFC 8259 §8.1).
-        body = JSON.parse(UTF8.decode(raw));
+        text = UTF8.decode(raw);
+        body = JSON.parse(text);
         // Everything after this point (redaction, PATCH, comparison) walks the value recursively.
         problem = jsonProblem(body, MAX_JSON_DEPTH);
       } catch {
@@ -190,7 +192,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
         return finish(errorAnswer(badRequest('invalidSyntax', problem)));
       }
     }
-    start.requestBody = storedRequestBody(raw, body, secrets);
+    start.requestBody = storedRequestBody(raw, body, secrets, text);
 
     const base = `${origin}/scim/v2/${connection.slug}`;
 
