@@ -67,7 +67,10 @@ function parseArgs(argv: string[]) {
     return n;
   };
   const list = <T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T[] => {
-    const xs = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    const xs = (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     const bad = xs.filter((x) => !(allowed as readonly string[]).includes(x));
     if (xs.length === 0 || bad.length) usage(`${name}: unknown ${bad.join(', ') || '(empty)'}; choose from ${allowed.join(', ')}`);
     return [...new Set(xs)] as T[];
@@ -219,7 +222,9 @@ for (const target of opts.targets) {
         row.failure = `exited during the run (${running.child.signalCode ?? running.child.exitCode})\n${running.tail.join('\n')}`;
       }
       const r = row.result;
-      log(`${row.label.padEnd(18)} ${SCENARIOS[scenario].padEnd(12)} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errorCount} errors`);
+      log(
+        `${row.label.padEnd(18)} ${SCENARIOS[scenario].padEnd(12)} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.errorCount} errors`,
+      );
     } catch (err) {
       row.failure = err instanceof Error ? err.message : String(err);
       log(row.failure);
@@ -279,9 +284,20 @@ if (opts.json) {
       {
         date: startedAt.toISOString(),
         machine,
-        config: { seconds: opts.seconds, warmup: opts.warmup, concurrency: opts.concurrency, targets: opts.targets, scenarios: opts.scenarios },
+        config: {
+          seconds: opts.seconds,
+          warmup: opts.warmup,
+          concurrency: opts.concurrency,
+          targets: opts.targets,
+          scenarios: opts.scenarios,
+        },
         goals: GOAL,
-        results: rows.map((r) => ({ target: r.target, scenario: r.scenario, ...(r.failure ? { failure: r.failure } : {}), ...(r.result ?? {}) })),
+        results: rows.map((r) => ({
+          target: r.target,
+          scenario: r.scenario,
+          ...(r.failure ? { failure: r.failure } : {}),
+          ...(r.result ?? {}),
+        })),
         checks,
       },
       null,
@@ -311,13 +327,23 @@ if (opts.json) {
 
   out.push(`SCIM benchmark — ${startedAt.toISOString()}`);
   out.push(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.platform}; node ${machine.node}`);
-  out.push(`load: ${opts.concurrency} concurrent workers, keep-alive; warm-up ${opts.warmup} s, measured ${opts.seconds} s per target and scenario`);
+  out.push(
+    `load: ${opts.concurrency} concurrent workers, keep-alive; warm-up ${opts.warmup} s, measured ${opts.seconds} s per target and scenario`,
+  );
   out.push('');
   table(
     ['target', 'scenario', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
     rows.map((r) =>
       r.result && !r.failure
-        ? [r.label, SCENARIOS[r.scenario], String(r.result.requests), r.result.rps.toFixed(0), ms(r.result.p50Ms), ms(r.result.p99Ms), fmtErrors(r.result.errors, r.result.errorCount)]
+        ? [
+            r.label,
+            SCENARIOS[r.scenario],
+            String(r.result.requests),
+            r.result.rps.toFixed(0),
+            ms(r.result.p50Ms),
+            ms(r.result.p99Ms),
+            fmtErrors(r.result.errors, r.result.errorCount),
+          ]
         : [r.label, SCENARIOS[r.scenario], '-', '-', '-', '-', `failed: ${(r.failure ?? 'no result').split('\n')[0]!}`],
     ),
     [2, 3, 4, 5],
@@ -337,7 +363,10 @@ if (opts.json) {
   }
 
   if (opts.targets.includes('rollcall')) {
-    out.push('', `targets for Rollcall: ≥ ${GOAL.ofBare * 100} % of bare req/s, ≥ ${GOAL.overScimmy}× SCIMMY req/s, p99 < ${GOAL.p99Ms} ms, no errors`);
+    out.push(
+      '',
+      `targets for Rollcall: ≥ ${GOAL.ofBare * 100} % of bare req/s, ≥ ${GOAL.overScimmy}× SCIMMY req/s, p99 < ${GOAL.p99Ms} ms, no errors`,
+    );
     const mark = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
     table(
       ['scenario', 'store/bare', 'store/scimmy', 'p99 ms', 'errors'],

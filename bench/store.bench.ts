@@ -20,13 +20,21 @@ const total = Number(process.argv[2] ?? 1_000_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-bench-store-'));
 const store = Store.open(dir);
 const now = Date.now();
-const types: EventType[] = ['user.created', 'user.updated', 'group.member_added', 'group.member_removed', 'user.deactivated', 'role.granted'];
+const types: EventType[] = [
+  'user.created',
+  'user.updated',
+  'group.member_added',
+  'group.member_removed',
+  'user.deactivated',
+  'role.granted',
+];
 
 store.write(() => {
   const ins = store.db.prepare(
     `INSERT INTO sources (id, kind, provider, name, app, slug, created_at, updated_at) VALUES (?, 'connection', 'okta', ?, ?, ?, ?, ?)`,
   );
-  for (let s = 0; s < 8; s++) ins.run(`c${s}`, `App ${s}`, `App ${s}`, `app-${s}`, new Date(now).toISOString(), new Date(now).toISOString());
+  for (let s = 0; s < 8; s++)
+    ins.run(`c${s}`, `App ${s}`, `App ${s}`, `app-${s}`, new Date(now).toISOString(), new Date(now).toISOString());
 });
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -67,8 +75,12 @@ function time(label: string, fn: () => unknown, runs = 25): string {
 }
 
 const deepCursor = String(Math.floor(total / 2));
-console.log(`events appended: ${total.toLocaleString()} in ${appendSeconds.toFixed(1)} s = ${Math.round(total / appendSeconds).toLocaleString()} events/s`);
-console.log(`append batch of ${BATCH} (one transaction): median ${median(batchTimes).toFixed(2)} ms, max ${Math.max(...batchTimes).toFixed(2)} ms`);
+console.log(
+  `events appended: ${total.toLocaleString()} in ${appendSeconds.toFixed(1)} s = ${Math.round(total / appendSeconds).toLocaleString()} events/s`,
+);
+console.log(
+  `append batch of ${BATCH} (one transaction): median ${median(batchTimes).toFixed(2)} ms, max ${Math.max(...batchTimes).toFixed(2)} ms`,
+);
 console.log(time('timeline first page (100)', () => listEvents(store.db, { limit: 100 })));
 console.log(time('timeline page at the middle (cursor)', () => listEvents(store.db, { limit: 100, cursor: deepCursor })));
 console.log(time('timeline filtered: one source', () => listEvents(store.db, { limit: 100, sourceId: 'c3' })));

@@ -41,7 +41,11 @@ const server = http.createServer((req, res) => {
     }
     switch (req.method) {
       case 'GET':
-        send(res, 200, '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}');
+        send(
+          res,
+          200,
+          '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}',
+        );
         return;
       case 'DELETE':
         send(res, 204);

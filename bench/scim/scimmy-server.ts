@@ -103,7 +103,8 @@ const byUserName = new Map<string, string>();
 const groups = new Map<string, GroupRecord>();
 const groupOrder: string[] = [];
 
-const notFound = (id: string | undefined): InstanceType<typeof SCIMMY.Types.Error> => new SCIMMY.Types.Error(404, '', `Resource ${id ?? ''} not found`);
+const notFound = (id: string | undefined): InstanceType<typeof SCIMMY.Types.Error> =>
+  new SCIMMY.Types.Error(404, '', `Resource ${id ?? ''} not found`);
 
 SCIMMY.Resources.declare(SCIMMY.Resources.User)
   .extend(SCIMMY.Schemas.EnterpriseUser, false)

@@ -14,9 +14,10 @@ import { createSecureWindow, installSessionSecurity } from './electron/window-se
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preloadPath = path.join(here, '../preload/index.cjs');
-const appUrl = process.env.ELECTRON_RENDERER_URL && !app.isPackaged
-  ? process.env.ELECTRON_RENDERER_URL
-  : `file://${path.join(here, '../renderer/index.html')}`;
+const appUrl =
+  process.env.ELECTRON_RENDERER_URL && !app.isPackaged
+    ? process.env.ELECTRON_RENDERER_URL
+    : `file://${path.join(here, '../renderer/index.html')}`;
 
 let mainWindow: BrowserWindow | null = null;
 

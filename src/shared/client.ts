@@ -46,9 +46,7 @@ export function createRollcallApi(transport: Transport): RollcallApi {
       const envelope = await transport.invoke(name, input ?? {});
       if (!envelope.ok) {
         const parsed = apiErrorSchema.safeParse(envelope.error);
-        throw new RollcallApiError(
-          parsed.success ? parsed.data : { code: 'internal', message: 'Malformed error from the core' },
-        );
+        throw new RollcallApiError(parsed.success ? parsed.data : { code: 'internal', message: 'Malformed error from the core' });
       }
       const out = contract[name].output.safeParse(envelope.value);
       if (!out.success) {

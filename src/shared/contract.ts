@@ -20,11 +20,7 @@ export interface CallContract<I extends z.ZodType, O extends z.ZodType> {
   readonly summary: string;
 }
 
-function call<I extends z.ZodType, O extends z.ZodType>(
-  summary: string,
-  input: I,
-  output: O,
-): CallContract<I, O> {
+function call<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O): CallContract<I, O> {
   return { summary, input, output };
 }
 
@@ -181,11 +177,7 @@ export const contract = {
     z.object({ ...pageInput, query: z.string().max(200).optional() }).strict(),
     z.object({ items: z.array(personSchema), nextCursor: z.string().nullable() }),
   ),
-  getSeats: call(
-    'Active and idle seats per app and role.',
-    z.object({}).strict(),
-    z.object({ rows: z.array(seatRowSchema) }),
-  ),
+  getSeats: call('Active and idle seats per app and role.', z.object({}).strict(), z.object({ rows: z.array(seatRowSchema) })),
   listSources: call(
     'SCIM connections and polled directories.',
     z.object({}).strict(),
@@ -198,10 +190,7 @@ export const contract = {
         name: z.string().trim().min(1).max(200),
         app: z.string().trim().min(1).max(200),
         provider: providerSchema,
-        slug: z
-          .string()
-          .regex(SLUG_PATTERN, 'lowercase letters, digits and dashes, 1–64 characters')
-          .optional(),
+        slug: z.string().regex(SLUG_PATTERN, 'lowercase letters, digits and dashes, 1–64 characters').optional(),
       })
       .strict(),
     z.object({ connection: connectionSchema, token: z.string() }),
@@ -216,11 +205,7 @@ export const contract = {
     z.object({ id: z.string().min(1).max(100) }).strict(),
     z.object({ connection: connectionSchema, token: z.string() }),
   ),
-  getSettings: call(
-    'User preferences.',
-    z.object({}).strict(),
-    z.object({ theme: themeSchema }),
-  ),
+  getSettings: call('User preferences.', z.object({}).strict(), z.object({ theme: themeSchema })),
   updateSettings: call(
     'Change user preferences; returns the new settings.',
     z.object({ theme: themeSchema.optional() }).strict(),

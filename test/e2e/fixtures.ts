@@ -31,10 +31,43 @@ export function seed(dataDir: string): void {
     acc.run({ id: 'u1', u: 'ann@acme.test', t: iso(500), p: 1 });
     acc.run({ id: 'u2', u: 'bob@acme.test', t: iso(500), p: 2 });
     const seqs = store.events.append([
-      { type: 'user.created', sourceId: 'c-slack', accountId: 'u1', personId: 1, subject: 'ann@acme.test', observedAt: iso(400), after: { active: true } },
-      { type: 'user.created', sourceId: 'c-slack', accountId: 'u2', personId: 2, subject: 'bob@acme.test', observedAt: iso(300), after: { active: true } },
-      { type: 'group.member_added', sourceId: 'c-slack', accountId: 'u1', personId: 1, subject: 'ann@acme.test → Admins', observedAt: iso(200), after: { group: 'Admins' } },
-      { type: 'user.deactivated', sourceId: 'c-slack', accountId: 'u2', personId: 2, subject: 'bob@acme.test', observedAt: iso(100), before: { active: true }, after: { active: false } },
+      {
+        type: 'user.created',
+        sourceId: 'c-slack',
+        accountId: 'u1',
+        personId: 1,
+        subject: 'ann@acme.test',
+        observedAt: iso(400),
+        after: { active: true },
+      },
+      {
+        type: 'user.created',
+        sourceId: 'c-slack',
+        accountId: 'u2',
+        personId: 2,
+        subject: 'bob@acme.test',
+        observedAt: iso(300),
+        after: { active: true },
+      },
+      {
+        type: 'group.member_added',
+        sourceId: 'c-slack',
+        accountId: 'u1',
+        personId: 1,
+        subject: 'ann@acme.test → Admins',
+        observedAt: iso(200),
+        after: { group: 'Admins' },
+      },
+      {
+        type: 'user.deactivated',
+        sourceId: 'c-slack',
+        accountId: 'u2',
+        personId: 2,
+        subject: 'bob@acme.test',
+        observedAt: iso(100),
+        before: { active: true },
+        after: { active: false },
+      },
     ]);
     const alert = db
       .prepare(

@@ -283,7 +283,11 @@ test('another window’s change reaches an open Sources page through the push st
   await row.getByRole('button', { name: 'Remove Zoom via OneLogin' }).click();
   const dialog = page.getByRole('dialog', { name: 'Remove “Zoom via OneLogin”?' });
   await expect(dialog).toBeVisible();
-  await other.getByRole('main').getByRole('row', { name: /Zoom via OneLogin/ }).getByRole('button', { name: 'Remove Zoom via OneLogin' }).click();
+  await other
+    .getByRole('main')
+    .getByRole('row', { name: /Zoom via OneLogin/ })
+    .getByRole('button', { name: 'Remove Zoom via OneLogin' })
+    .click();
   await other.getByRole('dialog').getByRole('button', { name: 'Remove connection' }).click();
   await expect(other.getByRole('dialog')).toHaveCount(0);
   // The first window's list follows (behind its dialog); confirming there now fails, and says why.

@@ -10,11 +10,7 @@ export function findElectron(root: string): { path: string } | { missing: string
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
   const pathFile = path.join(pkg, 'path.txt');
   const relative = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8').trim() : undefined;
-  const candidate = override
-    ? path.join(override, relative ?? 'electron')
-    : relative
-      ? path.join(pkg, 'dist', relative)
-      : undefined;
+  const candidate = override ? path.join(override, relative ?? 'electron') : relative ? path.join(pkg, 'dist', relative) : undefined;
   if (candidate && fs.existsSync(candidate)) return { path: candidate };
   return {
     missing:

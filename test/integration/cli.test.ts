@@ -70,7 +70,9 @@ describe('rollcall connections', () => {
   it('adds, lists, rotates and removes with JSON output; bad input exits 2 or 1 with one line', async () => {
     const dir = tmpDataDir();
     const t = io();
-    expect(await runCli(['connections', 'add', '--data-dir', dir, '--name', 'Slack', '--app', 'Slack', '--idp', 'okta', '--json'], t.io)).toBe(0);
+    expect(
+      await runCli(['connections', 'add', '--data-dir', dir, '--name', 'Slack', '--app', 'Slack', '--idp', 'okta', '--json'], t.io),
+    ).toBe(0);
     const added = JSON.parse(t.out[0]!) as { id: string; slug: string; scimUrl: string; token: string };
     expect(added).toMatchObject({ slug: 'slack', scimUrl: 'http://127.0.0.1:8610/scim/v2/slack' });
     expect(added.token).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -14,7 +14,10 @@ interface Reply {
 }
 
 /** Raw HTTP (not fetch), so tests can send any Host header. */
-function request(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply> {
+function request(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -66,8 +69,18 @@ describe('dashboard HTTP transport', () => {
     ['GET', '/anything/else'],
     ['DELETE', '/api/listEvents'],
   ])('requires the token for %s %s before any routing (401)', async (method, path) => {
-    for (const headers of [{} as Record<string, string>, { Authorization: 'Bearer wrong-token-wrong-token' }, { Authorization: `Basic ${TOKEN}` }, { Authorization: `Bearer ${TOKEN}x` }]) {
-      const r = await request(server.port, { method, path, headers: { 'Content-Type': 'application/json', ...headers }, body: method === 'GET' ? undefined : '{}' });
+    for (const headers of [
+      {} as Record<string, string>,
+      { Authorization: 'Bearer wrong-token-wrong-token' },
+      { Authorization: `Basic ${TOKEN}` },
+      { Authorization: `Bearer ${TOKEN}x` },
+    ]) {
+      const r = await request(server.port, {
+        method,
+        path,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: method === 'GET' ? undefined : '{}',
+      });
       expect(r.status).toBe(401);
       expect(r.headers['www-authenticate']).toBe('Bearer');
       expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
@@ -75,7 +88,12 @@ describe('dashboard HTTP transport', () => {
   });
 
   it('refuses a foreign Host header with 403 even with a valid token (DNS rebinding)', async () => {
-    for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, `127.0.0.1.evil.example:${server.port}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${server.port}`,
+      `127.0.0.1:${server.port + 1}`,
+      `127.0.0.1.evil.example:${server.port}`,
+    ]) {
       const r = await request(server.port, { method: 'POST', path: '/api/getAppInfo', headers: { ...auth, Host: host }, body: '{}' });
       expect(r.status, host).toBe(403);
     }
@@ -87,15 +105,23 @@ describe('dashboard HTTP transport', () => {
 
   it('refuses a foreign Origin with 403 and never sends CORS headers', async () => {
     const bad = await request(server.port, {
-      method: 'POST', path: '/api/getAppInfo', headers: { ...auth, Origin: 'https://evil.example' }, body: '{}',
+      method: 'POST',
+      path: '/api/getAppInfo',
+      headers: { ...auth, Origin: 'https://evil.example' },
+      body: '{}',
     });
     expect(bad.status).toBe(403);
     const same = await request(server.port, {
-      method: 'POST', path: '/api/getAppInfo', headers: { ...auth, Origin: `http://127.0.0.1:${server.port}` }, body: '{}',
+      method: 'POST',
+      path: '/api/getAppInfo',
+      headers: { ...auth, Origin: `http://127.0.0.1:${server.port}` },
+      body: '{}',
     });
     expect(same.status).toBe(200);
     const preflight = await request(server.port, {
-      method: 'OPTIONS', path: '/api/getAppInfo', headers: { Origin: `http://127.0.0.1:${server.port}`, 'Access-Control-Request-Method': 'POST' },
+      method: 'OPTIONS',
+      path: '/api/getAppInfo',
+      headers: { Origin: `http://127.0.0.1:${server.port}`, 'Access-Control-Request-Method': 'POST' },
     });
     expect(preflight.status).toBe(401);
     for (const r of [bad, same, preflight]) {
@@ -128,10 +154,18 @@ describe('dashboard HTTP transport', () => {
   });
 
   it('limits body size (413) and content type (415)', async () => {
-    const big = await request(server.port, { method: 'POST', path: '/api/listPeople', headers: auth, body: Buffer.alloc(1024 * 1024 + 10, 32) });
+    const big = await request(server.port, {
+      method: 'POST',
+      path: '/api/listPeople',
+      headers: auth,
+      body: Buffer.alloc(1024 * 1024 + 10, 32),
+    });
     expect(big.status).toBe(413);
     const form = await request(server.port, {
-      method: 'POST', path: '/api/updateSettings', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'theme=dark',
+      method: 'POST',
+      path: '/api/updateSettings',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'theme=dark',
     });
     expect(form.status).toBe(415);
   });
@@ -142,16 +176,30 @@ describe('dashboard HTTP transport', () => {
     insertSource(core.store, { id: 'c1', kind: 'connection', name: 'Slack', app: 'Slack', slug: 'slack' });
     core.store.write(() =>
       core.store.events.append(
-        Array.from({ length: 5 }, (_, i) => ({ type: 'user.created' as const, sourceId: 'c1', accountId: `u${i}`, observedAt: new Date().toISOString() })),
+        Array.from({ length: 5 }, (_, i) => ({
+          type: 'user.created' as const,
+          sourceId: 'c1',
+          accountId: `u${i}`,
+          observedAt: new Date().toISOString(),
+        })),
       ),
     );
-    const p1 = JSON.parse((await request(server.port, { method: 'POST', path: '/api/listEvents', headers: auth, body: '{"limit":3}' })).body) as {
+    const p1 = JSON.parse(
+      (await request(server.port, { method: 'POST', path: '/api/listEvents', headers: auth, body: '{"limit":3}' })).body,
+    ) as {
       value: { items: { seq: number; sourceName: string }[]; nextCursor: string };
     };
     expect(p1.value.items.map((e) => e.seq)).toEqual([5, 4, 3]);
     expect(p1.value.items[0]!.sourceName).toBe('Slack');
     const p2 = JSON.parse(
-      (await request(server.port, { method: 'POST', path: '/api/listEvents', headers: auth, body: JSON.stringify({ limit: 3, cursor: p1.value.nextCursor }) })).body,
+      (
+        await request(server.port, {
+          method: 'POST',
+          path: '/api/listEvents',
+          headers: auth,
+          body: JSON.stringify({ limit: 3, cursor: p1.value.nextCursor }),
+        })
+      ).body,
     ) as { value: { items: { seq: number }[]; nextCursor: string | null } };
     expect(p2.value.items.map((e) => e.seq)).toEqual([2, 1]);
     expect(p2.value.nextCursor).toBeNull();
@@ -160,20 +208,25 @@ describe('dashboard HTTP transport', () => {
   it('streams new events as Server-Sent Events to an authorised client', async () => {
     insertSource(core.store, { id: 'c1', kind: 'connection', name: 'Slack', app: 'Slack', slug: 'slack' });
     const received = new Promise<string>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/stream', headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
-        expect(res.statusCode).toBe(200);
-        expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-        let buf = '';
-        res.on('data', (c: Buffer) => {
-          buf += c.toString('utf8');
-          if (buf.includes('\n\n') && buf.includes('event: push')) {
-            resolve(buf);
-            req.destroy();
-          } else if (buf.includes(': connected')) {
-            core.store.write(() => core.store.events.append([{ type: 'user.created', sourceId: 'c1', accountId: 'u1', observedAt: new Date().toISOString() }]));
-          }
-        });
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: server.port, path: '/api/stream', headers: { Authorization: `Bearer ${TOKEN}` } },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+          let buf = '';
+          res.on('data', (c: Buffer) => {
+            buf += c.toString('utf8');
+            if (buf.includes('\n\n') && buf.includes('event: push')) {
+              resolve(buf);
+              req.destroy();
+            } else if (buf.includes(': connected')) {
+              core.store.write(() =>
+                core.store.events.append([{ type: 'user.created', sourceId: 'c1', accountId: 'u1', observedAt: new Date().toISOString() }]),
+              );
+            }
+          });
+        },
+      );
       req.on('error', reject);
       req.end();
     });

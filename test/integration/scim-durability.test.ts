@@ -12,7 +12,19 @@ describe('SCIM durability', () => {
 
   it('every answered write survives a kill -9 of the server right after the answer', async () => {
     const dir = tmpDataDir();
-    const added = await runRollcall(['connections', 'add', '--data-dir', dir, '--name', 'Okta', '--app', 'Slack', '--idp', 'okta', '--json']);
+    const added = await runRollcall([
+      'connections',
+      'add',
+      '--data-dir',
+      dir,
+      '--name',
+      'Okta',
+      '--app',
+      'Slack',
+      '--idp',
+      'okta',
+      '--json',
+    ]);
     expect(added.code).toBe(0);
     const { slug, token } = JSON.parse(added.stdout) as { slug: string; token: string };
     served = await startServe(dir);
@@ -34,7 +46,10 @@ describe('SCIM durability', () => {
     const deactivate = await fetch(`${base}/Users/${answered[0]}`, {
       method: 'PATCH',
       headers,
-      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }),
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+      }),
     });
     expect(deactivate.status).toBe(200);
     // No graceful shutdown: the process dies at once.
@@ -43,7 +58,12 @@ describe('SCIM durability', () => {
 
     const store = Store.open(dir);
     try {
-      const ids = new Set(store.db.prepare<[], { id: string }>('SELECT id FROM accounts').all().map((r) => r.id));
+      const ids = new Set(
+        store.db
+          .prepare<[], { id: string }>('SELECT id FROM accounts')
+          .all()
+          .map((r) => r.id),
+      );
       expect(answered.filter((id) => !ids.has(id))).toEqual([]);
       expect(store.db.prepare('SELECT active FROM accounts WHERE id = ?').pluck().get(answered[0])).toBe(0);
       const types = store.db.prepare<[], { type: string; n: number }>('SELECT type, count(*) AS n FROM events GROUP BY type').all();
@@ -57,7 +77,19 @@ describe('SCIM durability', () => {
   it('a connection added or rotated by the CLI is live in a running serve at once', async () => {
     const dir = tmpDataDir();
     served = await startServe(dir);
-    const added = await runRollcall(['connections', 'add', '--data-dir', dir, '--name', 'Entra', '--app', 'Zoom', '--idp', 'entra', '--json']);
+    const added = await runRollcall([
+      'connections',
+      'add',
+      '--data-dir',
+      dir,
+      '--name',
+      'Entra',
+      '--app',
+      'Zoom',
+      '--idp',
+      'entra',
+      '--json',
+    ]);
     const { slug, token, scimUrl } = JSON.parse(added.stdout) as { slug: string; token: string; scimUrl: string };
     // The CLI prints the URL the running serve really answers on.
     expect(scimUrl).toBe(`${served.scimUrl}/${slug}`);

@@ -40,7 +40,6 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-
 export { slugify };
 
 interface Row {
@@ -85,9 +84,7 @@ export class Connections {
 
   constructor(private readonly store: Store) {
     // Prepared once: authenticate runs on every SCIM request.
-    this.bySlug = store.db.prepare<[string], Row>(
-      `SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`,
-    );
+    this.bySlug = store.db.prepare<[string], Row>(`SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`);
   }
 
   private rowBySlug(slug: string): Row | undefined {
@@ -151,9 +148,7 @@ export class Connections {
   /** Finds a live connection by id or slug. */
   get(idOrSlug: string): Connection {
     const row = this.store.db
-      .prepare<[string, string], Row>(
-        `SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND (id = ? OR slug = ?)`,
-      )
+      .prepare<[string, string], Row>(`SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND (id = ? OR slug = ?)`)
       .get(idOrSlug, idOrSlug);
     if (!row) throw new NotFoundError(`No connection "${idOrSlug}"`);
     return toConnection(row);

@@ -6,9 +6,7 @@
 import type { CallName, Envelope, PushMessage } from '../../shared/contract';
 import type { Core } from './core';
 
-export type ToCore =
-  | { type: 'call'; id: number; name: CallName; input: unknown }
-  | { type: 'shutdown' };
+export type ToCore = { type: 'call'; id: number; name: CallName; input: unknown } | { type: 'shutdown' };
 export type FromCore =
   | { type: 'ready'; scimOrigin: string | null }
   | { type: 'result'; id: number; envelope: Envelope }

@@ -237,7 +237,18 @@ export function listSources(db: Db, scimOrigin: string | null): CallOutput<'list
   const rows = db
     .prepare<
       [],
-      { id: string; kind: string; provider: string; name: string; app: string | null; slug: string | null; config: string; created_at: string; last_request_at: string | null; last_sync_at: string | null }
+      {
+        id: string;
+        kind: string;
+        provider: string;
+        name: string;
+        app: string | null;
+        slug: string | null;
+        config: string;
+        created_at: string;
+        last_request_at: string | null;
+        last_sync_at: string | null;
+      }
     >(
       `SELECT s.*, (SELECT max(received_at) FROM scim_exchanges x WHERE x.connection_id = s.id) AS last_request_at,
               NULL AS last_sync_at

@@ -187,7 +187,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     void (async () => {
       // A request refused before its body is read still has the body drained first (up to the
       // limit), or a keep-alive client could see a reset instead of our answer.
-      const refuse = async (status: number, code: 'forbidden' | 'unauthorized' | 'not_found', message: string, extra: Record<string, string> = {}): Promise<void> => {
+      const refuse = async (
+        status: number,
+        code: 'forbidden' | 'unauthorized' | 'not_found',
+        message: string,
+        extra: Record<string, string> = {},
+      ): Promise<void> => {
         const closing = await drain(req);
         sendError(res, status, code, message, closing ? { ...extra, Connection: 'close' } : extra);
       };

@@ -51,7 +51,14 @@ export function redact(value: unknown, secretNames: ReadonlySet<string>): unknow
 
 function isSecretPath(path: string, secretNames: ReadonlySet<string>): boolean {
   // The attribute a path names: its last segment, value filters (`[…]`, which may hold dots) removed.
-  const last = path.replace(/\[[^\]]*\]?/g, '').trim().split(/[:.]/).pop()?.trim().toLowerCase() ?? '';
+  const last =
+    path
+      .replace(/\[[^\]]*\]?/g, '')
+      .trim()
+      .split(/[:.]/)
+      .pop()
+      ?.trim()
+      .toLowerCase() ?? '';
   return secretNames.has(last);
 }
 

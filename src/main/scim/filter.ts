@@ -449,10 +449,7 @@ export function validateFilter(ast: FilterAst, resourceType: ResourceTypeName): 
         if (def?.type === 'complex') {
           const valueDef = findSubAttribute(def, 'value');
           if (!valueDef) {
-            throw badRequest(
-              'invalidFilter',
-              `Invalid filter: complex attribute "${def.name}" cannot be compared without a sub-attribute`,
-            );
+            throw badRequest('invalidFilter', `Invalid filter: complex attribute "${def.name}" cannot be compared without a sub-attribute`);
           }
           def = valueDef;
         }

@@ -101,11 +101,9 @@ export function listResources<R extends StoredUser | StoredGroup>(
     const rows =
       params.count === 0
         ? []
-        : prepare<[string, number, number]>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk LIMIT ? OFFSET ?`).all(
-            connectionId,
-            params.count,
-            offset,
-          );
+        : prepare<[string, number, number]>(
+            `SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL ORDER BY pk LIMIT ? OFFSET ?`,
+          ).all(connectionId, params.count, offset);
     return { total, rows, resources: rows.map(render) };
   }
   let candidates: R[];
@@ -124,10 +122,9 @@ export function listResources<R extends StoredUser | StoredGroup>(
               : undefined;
   if (eq && column) {
     const value = column.endsWith('_key') ? uniqueKey(eq.value) : eq.value;
-    candidates = prepare<[string, string]>(`SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`).all(
-      connectionId,
-      value,
-    );
+    candidates = prepare<[string, string]>(
+      `SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`,
+    ).all(connectionId, value);
   } else {
     // Includes `userName eq …` on Groups: not a Group attribute, but unknown attributes are kept
     // and stay filterable (filter.ts), so the answer must come from evaluating the filter.
@@ -158,7 +155,8 @@ function sortValue(resource: JsonObject, path: string): string | number | boolea
     const key = Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase());
     return key === undefined ? undefined : (o as JsonObject)[key];
   };
-  let v: unknown = ref.schema && !ref.schema.toLowerCase().includes(':core:') ? ci(ci(resource, ref.schema), ref.attribute) : ci(resource, ref.attribute);
+  let v: unknown =
+    ref.schema && !ref.schema.toLowerCase().includes(':core:') ? ci(ci(resource, ref.schema), ref.attribute) : ci(resource, ref.attribute);
   if (Array.isArray(v)) {
     // Multi-valued: sort by the primary element's value, else the first (RFC 7644 §3.4.2.3).
     const primary = v.find((e) => ci(e, 'primary') === true) ?? v[0];

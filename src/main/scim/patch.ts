@@ -167,9 +167,7 @@ export function parsePatchOperations(body: unknown): PatchOperation[] {
   } else if (isObject(body)) {
     const schemas = getCaseInsensitive(body, 'schemas');
     if (schemas !== undefined) {
-      const ok =
-        Array.isArray(schemas) &&
-        schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
+      const ok = Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
       if (!ok) throw badRequest('invalidSyntax', `PATCH "schemas" must contain "${PATCH_OP_SCHEMA}"`);
     }
     list = getCaseInsensitive(body, 'Operations');
@@ -331,7 +329,10 @@ function removalMatches(stored: unknown, listed: unknown, def: AttributeDefiniti
       return sv !== undefined && sameScalar(sv, lv, valueCaseExact(def));
     }
     const keys = Object.keys(listed);
-    return keys.length > 0 && keys.every((k) => sameScalar(getCaseInsensitive(stored, k), listed[k], findSubAttribute(def, k)?.caseExact ?? false));
+    return (
+      keys.length > 0 &&
+      keys.every((k) => sameScalar(getCaseInsensitive(stored, k), listed[k], findSubAttribute(def, k)?.caseExact ?? false))
+    );
   }
   return sameScalar(stored, listed, valueCaseExact(def));
 }
@@ -481,9 +482,7 @@ function applyRaw(doc: JsonObject, target: Target, ctx: OpContext): void {
   if (ctx.op === 'remove') {
     if (ctx.hasValue && multi && ctx.value !== null && ctx.value !== undefined && Array.isArray(current)) {
       // Entra: remove only the listed values.
-      const listed = (Array.isArray(ctx.value) ? ctx.value : [ctx.value]).map((v) =>
-        def ? coerceSingle(def, v, label) : v,
-      );
+      const listed = (Array.isArray(ctx.value) ? ctx.value : [ctx.value]).map((v) => (def ? coerceSingle(def, v, label) : v));
       const kept = current.filter((el) => !listed.some((l) => l !== null && removalMatches(el, l, def)));
       if (kept.length > 0) setKey(container, name, kept);
       else deleteKey(container, name);
@@ -534,8 +533,7 @@ function applyRaw(doc: JsonObject, target: Target, ctx: OpContext): void {
   if (isComplex && isObject(value) && isObject(current)) {
     const newValue = getCaseInsensitive(value, 'value');
     const oldValue = getCaseInsensitive(current, 'value');
-    const referentChanged =
-      newValue !== undefined && oldValue !== undefined && !sameScalar(newValue, oldValue, valueCaseExact(def));
+    const referentChanged = newValue !== undefined && oldValue !== undefined && !sameScalar(newValue, oldValue, valueCaseExact(def));
     if (referentChanged) {
       setKey(container, name, cloneJson(value));
     } else {
@@ -559,14 +557,7 @@ function dedupe(list: unknown[], def: AttributeDefinition | undefined): unknown[
   return out;
 }
 
-function applySubAttribute(
-  container: JsonObject,
-  target: Target,
-  ctx: OpContext,
-  current: unknown,
-  label: string,
-  subName: string,
-): void {
+function applySubAttribute(container: JsonObject, target: Target, ctx: OpContext, current: unknown, label: string, subName: string): void {
   const { def, subDef, name } = target;
   const key = subDef?.name ?? subName;
   const subLabel = `${label}.${key}`;
@@ -618,14 +609,7 @@ function applySubAttribute(
   else deleteKey(container, name);
 }
 
-function applyFiltered(
-  container: JsonObject,
-  target: Target,
-  ctx: OpContext,
-  current: unknown,
-  label: string,
-  filter: FilterAst,
-): void {
+function applyFiltered(container: JsonObject, target: Target, ctx: OpContext, current: unknown, label: string, filter: FilterAst): void {
   const { def, subDef, name, path } = target;
   const wasSingle = isObject(current);
   const list: unknown[] = Array.isArray(current) ? cloneJson(current) : wasSingle ? [cloneJson(current)] : [];
@@ -668,7 +652,9 @@ function applyFiltered(
       }
     }
   } else {
-    const value = def ? coerceSingle(def, Array.isArray(ctx.value) && ctx.value.length === 1 ? ctx.value[0] : ctx.value, label) : cloneJson(ctx.value ?? null);
+    const value = def
+      ? coerceSingle(def, Array.isArray(ctx.value) && ctx.value.length === 1 ? ctx.value[0] : ctx.value, label)
+      : cloneJson(ctx.value ?? null);
     if (value !== null && !isObject(value)) throw invalidValue(label, 'a complex value (object)', ctx.value);
     if (matched.length === 0) {
       if (value === null) return;
@@ -791,13 +777,7 @@ function applyWithoutPath(doc: JsonObject, resourceType: ResourceTypeName, op: P
 }
 
 /** The members of `value` are attributes of schema `schemaId` (an extension, or the core). */
-function applySchemaObject(
-  doc: JsonObject,
-  resourceType: ResourceTypeName,
-  op: PatchOpName,
-  schemaId: string,
-  value: unknown,
-): void {
+function applySchemaObject(doc: JsonObject, resourceType: ResourceTypeName, op: PatchOpName, schemaId: string, value: unknown): void {
   if (value === null) {
     if (op === 'replace') removeSchemaObject(doc, resourceType, schemaId);
     return;
@@ -831,11 +811,7 @@ function removeSchemaObject(doc: JsonObject, resourceType: ResourceTypeName, sch
  * Apply a PATCH request to `resource` (not mutated) of type `resourceType`. `operations` is the
  * PatchOp message body or its `Operations` array. Throws ScimError (400) on invalid requests.
  */
-export function applyPatch(
-  resource: Readonly<JsonObject>,
-  resourceType: ResourceTypeName,
-  operations: unknown,
-): PatchResult {
+export function applyPatch(resource: Readonly<JsonObject>, resourceType: ResourceTypeName, operations: unknown): PatchResult {
   const ops = parsePatchOperations(operations);
   const doc = cloneJson(resource as JsonObject);
   for (const operation of ops) {

@@ -12,7 +12,8 @@ export function renderUser(row: StoredUser, groups: { value: string; display: st
   const raw = JSON.parse(row.raw) as JsonObject;
   const { schemas, ...rest } = raw;
   const out: JsonObject = { schemas, id: row.id, ...rest };
-  if (groups.length) out.groups = groups.map((g) => ({ value: g.value, display: g.display, $ref: `${base}/Groups/${g.value}`, type: 'direct' }));
+  if (groups.length)
+    out.groups = groups.map((g) => ({ value: g.value, display: g.display, $ref: `${base}/Groups/${g.value}`, type: 'direct' }));
   out.meta = {
     resourceType: 'User',
     created: row.created_at,

@@ -359,10 +359,21 @@ export class ScimResources {
       this.s.removeMember.run({ source_id: ctx.connectionId, group_id: g.value, member_id: id, now: ctx.now });
       // The group's member list changed: new version (ETag) and lastModified, as for a PATCH.
       this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, g.value);
-      events.push({ type: 'group.member_removed', groupId: g.value, accountId: id, subject: current.user_name, before: { group: g.display, member: current.user_name } });
+      events.push({
+        type: 'group.member_removed',
+        groupId: g.value,
+        accountId: id,
+        subject: current.user_name,
+        before: { group: g.display, member: current.user_name },
+      });
     }
     this.s.deleteUser.run(ctx.now, ctx.now, ctx.connectionId, id);
-    events.push({ type: 'user.deleted', accountId: id, subject: current.user_name, before: userSummary(JSON.parse(current.raw) as JsonObject) });
+    events.push({
+      type: 'user.deleted',
+      accountId: id,
+      subject: current.user_name,
+      before: userSummary(JSON.parse(current.raw) as JsonObject),
+    });
     this.append(ctx, events);
   }
 
@@ -425,7 +436,9 @@ export class ScimResources {
     this.assertDisplayNameFree(ctx.connectionId, resource.displayName as string, undefined);
     const id = uuidv7();
     this.s.insertGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(resource) });
-    this.append(ctx, [{ type: 'group.created', groupId: id, subject: resource.displayName as string, after: { displayName: resource.displayName } }]);
+    this.append(ctx, [
+      { type: 'group.created', groupId: id, subject: resource.displayName as string, after: { displayName: resource.displayName } },
+    ]);
     this.applyMembers(ctx, id, resource.displayName as string, [], members);
     return this.getGroup(ctx.connectionId, id);
   }
@@ -474,11 +487,19 @@ export class ScimResources {
       if (p.group_id === id) continue; // a member of itself: already removed above
       this.s.removeMember.run({ source_id: ctx.connectionId, group_id: p.group_id, member_id: id, now: ctx.now });
       this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, p.group_id);
-      parents.push({ type: 'group.member_removed', groupId: p.group_id, accountId: id, subject: current.display_name, before: { group: p.display_name, member: current.display_name } });
+      parents.push({
+        type: 'group.member_removed',
+        groupId: p.group_id,
+        accountId: id,
+        subject: current.display_name,
+        before: { group: p.display_name, member: current.display_name },
+      });
     }
     this.append(ctx, parents);
     this.s.deleteGroup.run(ctx.now, ctx.now, ctx.connectionId, id);
-    this.append(ctx, [{ type: 'group.deleted', groupId: id, subject: current.display_name, before: { displayName: current.display_name } }]);
+    this.append(ctx, [
+      { type: 'group.deleted', groupId: id, subject: current.display_name, before: { displayName: current.display_name } },
+    ]);
   }
 
   private saveGroup(ctx: WriteContext, current: StoredGroup, next: JsonObject, members: Member[]): StoredGroup {
@@ -491,7 +512,9 @@ export class ScimResources {
       }
       this.s.updateGroup.run({ source_id: ctx.connectionId, id: current.id, now: ctx.now, ...this.groupColumns(next) });
       const diff = diffAttributes(before, next);
-      this.append(ctx, [{ type: 'group.updated', groupId: current.id, subject: next.displayName as string, before: diff.before, after: diff.after }]);
+      this.append(ctx, [
+        { type: 'group.updated', groupId: current.id, subject: next.displayName as string, before: diff.before, after: diff.after },
+      ]);
     }
     const membersChanged = this.applyMembers(ctx, current.id, next.displayName as string, oldMembers, members);
     if (membersChanged && !attributesChanged) this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, current.id);
@@ -549,7 +572,13 @@ export class ScimResources {
 
   private append(ctx: WriteContext, events: Omit<NewEvent, 'sourceId' | 'observedAt'>[]): void {
     if (events.length === 0) return;
-    const full = events.map((e) => ({ ...e, sourceId: ctx.connectionId, observedAt: ctx.now, exchangeId: ctx.exchangeId, actor: e.actor ?? ctx.actor }));
+    const full = events.map((e) => ({
+      ...e,
+      sourceId: ctx.connectionId,
+      observedAt: ctx.now,
+      exchangeId: ctx.exchangeId,
+      actor: e.actor ?? ctx.actor,
+    }));
     if (ctx.pendingEvents) ctx.pendingEvents.push(...full);
     else this.store.events.append(full);
   }

@@ -25,15 +25,7 @@ export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
-export type AttributeType =
-  | 'string'
-  | 'boolean'
-  | 'decimal'
-  | 'integer'
-  | 'dateTime'
-  | 'reference'
-  | 'complex'
-  | 'binary';
+export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 export type Returned = 'always' | 'never' | 'default' | 'request';
 export type Uniqueness = 'none' | 'server' | 'global';
@@ -69,12 +61,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeName[] = ['User', 'Group'];
 
 type AttrOptions = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'description'>>;
 
-function attr(
-  name: string,
-  type: AttributeType,
-  description: string,
-  options: AttrOptions = {},
-): AttributeDefinition {
+function attr(name: string, type: AttributeType, description: string, options: AttrOptions = {}): AttributeDefinition {
   const def: {
     -readonly [K in keyof AttributeDefinition]: AttributeDefinition[K];
   } = {
@@ -213,7 +200,7 @@ export const userSchema: SchemaDefinition = Object.freeze({
     attr('profileUrl', 'reference', "URL of the user's online profile.", {
       referenceTypes: ['external'],
     }),
-    attr('title', 'string', "The user's title, e.g. \"Vice President\"."),
+    attr('title', 'string', 'The user\'s title, e.g. "Vice President".'),
     attr('userType', 'string', 'Relationship between the organization and the user.'),
     attr('preferredLanguage', 'string', "The user's preferred written or spoken language."),
     attr('locale', 'string', "The user's default location for localisation."),
@@ -223,12 +210,9 @@ export const userSchema: SchemaDefinition = Object.freeze({
       mutability: 'writeOnly',
       returned: 'never',
     }),
-    complex(
-      'emails',
-      'Email addresses of the user.',
-      multiValuedSubs('string', 'Email address.', ['work', 'home', 'other']),
-      { multiValued: true },
-    ),
+    complex('emails', 'Email addresses of the user.', multiValuedSubs('string', 'Email address.', ['work', 'home', 'other']), {
+      multiValued: true,
+    }),
     complex(
       'phoneNumbers',
       'Phone numbers of the user.',
@@ -238,16 +222,7 @@ export const userSchema: SchemaDefinition = Object.freeze({
     complex(
       'ims',
       'Instant messaging addresses of the user.',
-      multiValuedSubs('string', 'Instant messaging address.', [
-        'aim',
-        'gtalk',
-        'icq',
-        'xmpp',
-        'msn',
-        'skype',
-        'qq',
-        'yahoo',
-      ]),
+      multiValuedSubs('string', 'Instant messaging address.', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
       { multiValued: true },
     ),
     complex(
@@ -265,18 +240,10 @@ export const userSchema: SchemaDefinition = Object.freeze({
       multiValued: true,
       mutability: 'readOnly',
     }),
-    complex(
-      'entitlements',
-      'Entitlements of the user.',
-      multiValuedSubs('string', 'The value of an entitlement.', undefined),
-      { multiValued: true },
-    ),
-    complex(
-      'roles',
-      'Roles of the user.',
-      multiValuedSubs('string', 'The value of a role.', undefined),
-      { multiValued: true },
-    ),
+    complex('entitlements', 'Entitlements of the user.', multiValuedSubs('string', 'The value of an entitlement.', undefined), {
+      multiValued: true,
+    }),
+    complex('roles', 'Roles of the user.', multiValuedSubs('string', 'The value of a role.', undefined), { multiValued: true }),
     complex(
       'x509Certificates',
       'X.509 certificates issued to the user.',
@@ -354,11 +321,7 @@ export const resourceSchemas: Readonly<Record<ResourceTypeName, ResourceSchemas>
   Group: Object.freeze({ core: groupSchema, extensions: Object.freeze([]) }),
 });
 
-export const allSchemas: readonly SchemaDefinition[] = Object.freeze([
-  userSchema,
-  groupSchema,
-  enterpriseUserSchema,
-]);
+export const allSchemas: readonly SchemaDefinition[] = Object.freeze([userSchema, groupSchema, enterpriseUserSchema]);
 
 const RESOURCE_ENDPOINTS: Readonly<Record<ResourceTypeName, string>> = {
   User: '/Users',
@@ -371,10 +334,7 @@ export function getSchema(id: string): SchemaDefinition | undefined {
 }
 
 /** The schema `urn` is declared for `resourceType`, with whether it is the core schema. */
-export function schemaForResource(
-  resourceType: ResourceTypeName,
-  urn: string,
-): { schema: SchemaDefinition; core: boolean } | undefined {
+export function schemaForResource(resourceType: ResourceTypeName, urn: string): { schema: SchemaDefinition; core: boolean } | undefined {
   const lower = urn.toLowerCase();
   const rs = resourceSchemas[resourceType];
   if (rs.core.id.toLowerCase() === lower) return { schema: rs.core, core: true };
@@ -383,19 +343,13 @@ export function schemaForResource(
 }
 
 /** Case-insensitive lookup of a (sub-)attribute by name in a list of definitions. */
-export function findDefinition(
-  definitions: readonly AttributeDefinition[] | undefined,
-  name: string,
-): AttributeDefinition | undefined {
+export function findDefinition(definitions: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
   if (!definitions) return undefined;
   const lower = name.toLowerCase();
   return definitions.find((d) => d.name.toLowerCase() === lower);
 }
 
-export function findSubAttribute(
-  parent: AttributeDefinition | undefined,
-  name: string,
-): AttributeDefinition | undefined {
+export function findSubAttribute(parent: AttributeDefinition | undefined, name: string): AttributeDefinition | undefined {
   return findDefinition(parent?.subAttributes, name);
 }
 
@@ -496,23 +450,18 @@ export interface ResolvedAttribute {
  * extension (Entra sends a bare `manager`). Returns undefined when the attribute is unknown, or
  * when a sub-attribute is named that the attribute does not have.
  */
-export function resolveAttribute(
-  resourceType: ResourceTypeName,
-  ref: AttrRef,
-): ResolvedAttribute | undefined {
+export function resolveAttribute(resourceType: ResourceTypeName, ref: AttrRef): ResolvedAttribute | undefined {
   const rs = resourceSchemas[resourceType];
   let found: { def: AttributeDefinition; schemaId: string; extension: boolean } | undefined;
   if (ref.schema !== undefined) {
     const target = schemaForResource(resourceType, ref.schema);
     if (!target) return undefined;
     const def = target.core
-      ? (findDefinition(target.schema.attributes, ref.attribute) ??
-        findDefinition(commonAttributes, ref.attribute))
+      ? (findDefinition(target.schema.attributes, ref.attribute) ?? findDefinition(commonAttributes, ref.attribute))
       : findDefinition(target.schema.attributes, ref.attribute);
     if (def) found = { def, schemaId: target.schema.id, extension: !target.core };
   } else {
-    const coreDef =
-      findDefinition(rs.core.attributes, ref.attribute) ?? findDefinition(commonAttributes, ref.attribute);
+    const coreDef = findDefinition(rs.core.attributes, ref.attribute) ?? findDefinition(commonAttributes, ref.attribute);
     if (coreDef) {
       found = { def: coreDef, schemaId: rs.core.id, extension: false };
     } else {
@@ -545,10 +494,7 @@ export function resolveAttribute(
  * `['urn:…:enterprise:2.0:User.manager', 'value']` or `['urn:…:enterprise:2.0:User', 'manager']`.
  * Names match case-insensitively (RFC 7643 §2.1).
  */
-export function findAttribute(
-  resourceType: ResourceTypeName,
-  segments: readonly string[],
-): AttributeDefinition | undefined {
+export function findAttribute(resourceType: ResourceTypeName, segments: readonly string[]): AttributeDefinition | undefined {
   const [first, ...others] = segments;
   if (first === undefined) return undefined;
   let ref: AttrRef;

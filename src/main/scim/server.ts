@@ -175,7 +175,9 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== '' && type !== 'application/scim+json' && type !== 'application/json') {
         start.requestBody = `[${type} body, ${raw.length} bytes]`;
-        return finish(errorAnswer(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, not ${type}`)));
+        return finish(
+          errorAnswer(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, not ${type}`)),
+        );
       }
       let problem: string | undefined;
       try {
@@ -236,7 +238,10 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     write: (fn: (ctx: WriteContext) => Answer) => void,
     finish: (a: Answer) => void,
   ): void {
-    const segments = rest.split('/').filter(Boolean).map((s) => safeDecode(s) ?? s);
+    const segments = rest
+      .split('/')
+      .filter(Boolean)
+      .map((s) => safeDecode(s) ?? s);
     const [head, id, extra] = segments;
     const only = (...methods: string[]): void => {
       if (!methods.includes(method)) {
@@ -256,7 +261,8 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
         return finish({ status: 200, body: serviceProviderConfig(base) });
       case 'ResourceTypes': {
         only('GET');
-        if (id === undefined) return finish({ status: 200, body: listResponse([resourceTypeToJson('User', base), resourceTypeToJson('Group', base)], 2, 1) });
+        if (id === undefined)
+          return finish({ status: 200, body: listResponse([resourceTypeToJson('User', base), resourceTypeToJson('Group', base)], 2, 1) });
         if (id !== 'User' && id !== 'Group') throw notFound(`No resource type "${id}"`);
         return finish({ status: 200, body: resourceTypeToJson(id, base) });
       }
@@ -286,7 +292,9 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
             const row = type === 'User' ? resources.createUser(ctx, body) : resources.createGroup(ctx, body);
             // A user created just now has no groups yet (its id is new): no lookup needed.
             const rendered =
-              type === 'User' ? project(renderUser(row as StoredUser, [], base), projection, type) : renderRow(connection.id, type, row, projection, base);
+              type === 'User'
+                ? project(renderUser(row as StoredUser, [], base), projection, type)
+                : renderRow(connection.id, type, row, projection, base);
             return { status: 201, body: rendered, headers: { Location: `${base}/${head}/${row.id}`, ETag: etagOf(row.version) } };
           });
         }
@@ -302,7 +310,10 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
           const row = type === 'User' ? resources.getUser(connection.id, id) : resources.getGroup(connection.id, id);
           const etag = etagOf(row.version);
           const inm = headerOf(req, 'if-none-match');
-          if (inm !== undefined && (inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag.replace(/^W\//, '')))) {
+          if (
+            inm !== undefined &&
+            (inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag.replace(/^W\//, '')))
+          ) {
             return finish({ status: 304, headers: { ETag: etag } });
           }
           return finish({ status: 200, body: renderRow(connection.id, type, row, projection, base), headers: { ETag: etag } });
@@ -317,7 +328,8 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
         if (body === undefined) throw badRequest('invalidSyntax', `${method} needs a JSON body`);
         return write((ctx) => {
           let row: StoredUser | StoredGroup;
-          if (type === 'User') row = method === 'PUT' ? resources.replaceUser(ctx, id, body, ifMatch) : resources.patchUser(ctx, id, body, ifMatch);
+          if (type === 'User')
+            row = method === 'PUT' ? resources.replaceUser(ctx, id, body, ifMatch) : resources.patchUser(ctx, id, body, ifMatch);
           else row = method === 'PUT' ? resources.replaceGroup(ctx, id, body, ifMatch) : resources.patchGroup(ctx, id, body, ifMatch);
           const headers = { ETag: etagOf(row.version) };
           // Group PATCH answers 204 (Entra's guidance: never send back every member) unless the
@@ -368,7 +380,11 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   function failureAnswer(err: unknown): Answer {
     if (err instanceof ScimError) return errorAnswer(err);
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      return { status: 503, body: new ScimError(503, undefined, 'The database is busy; retry shortly').toBody(), headers: { 'Retry-After': '1' } };
+      return {
+        status: 503,
+        body: new ScimError(503, undefined, 'The database is busy; retry shortly').toBody(),
+        headers: { 'Retry-After': '1' },
+      };
     }
     console.error(`rollcall: SCIM request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return { status: 500, body: new ScimError(500, undefined, 'Internal error').toBody() };
@@ -379,7 +395,6 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     if (res.headersSent) res.destroy();
     else send(res, answer);
   }
-
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => fail(res, err));
@@ -393,7 +408,8 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
       return;
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const detail = status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request';
+    const detail =
+      status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request';
     const text = JSON.stringify(new ScimError(status, undefined, detail).toBody());
     // The request line, as far as it arrived (a 431 may cut it short): method and target.
     const line = /^([A-Z]{1,16}) (\/\S*)/.exec(err.rawPacket?.toString('latin1', 0, 65_536) ?? '');

@@ -36,7 +36,6 @@ const N = Number(process.env.SCIM_FUZZ_N ?? 10_000);
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32) and helpers
 
-
 const rand = mulberry32(SEED);
 const int = (n: number): number => Math.floor(rand() * n);
 const chance = (p: number): boolean => rand() < p;

@@ -16,7 +16,9 @@ describe('configured secret attributes', () => {
     scim = await startScimServer({ core, host: '127.0.0.1', port: 0 });
     const c = core.connections.add({ name: 'Vault', app: 'Vault', provider: 'generic', secretAttributes: ['apiKey', ' RecoveryCode '] });
     expect(c.secretAttributes).toEqual(['apikey', 'recoverycode']);
-    expect(() => core!.connections.add({ name: 'x', app: 'x', provider: 'generic', secretAttributes: ['not a name'] })).toThrow(/not a SCIM attribute name/);
+    expect(() => core!.connections.add({ name: 'x', app: 'x', provider: 'generic', secretAttributes: ['not a name'] })).toThrow(
+      /not a SCIM attribute name/,
+    );
     const ext = 'urn:example:vault:1.0:User';
     const r = await fetch(`${scim.origin}/scim/v2/${c.slug}/Users`, {
       method: 'POST',

@@ -69,7 +69,9 @@ describe('IPC registration', () => {
     const rel = (f: string): string => path.relative(root, f).split(path.sep).join('/');
     const handleCallers = files.filter((f) => /ipcMain\s*\.\s*handle(Once)?\s*\(|\.handle\(\s*['"`]/.test(fs.readFileSync(f, 'utf8')));
     expect(handleCallers.map(rel)).toEqual(['main/electron/ipc.ts']);
-    const electronImporters = files.filter((f) => /from\s+['"]electron['"]|require\(\s*['"]electron['"]\s*\)/.test(fs.readFileSync(f, 'utf8')));
+    const electronImporters = files.filter((f) =>
+      /from\s+['"]electron['"]|require\(\s*['"]electron['"]\s*\)/.test(fs.readFileSync(f, 'utf8')),
+    );
     for (const f of electronImporters.map(rel)) {
       expect(f === 'main/index.ts' || f.startsWith('main/electron/') || f.startsWith('preload/'), f).toBe(true);
     }

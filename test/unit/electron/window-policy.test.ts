@@ -32,7 +32,15 @@ describe('window policy', () => {
 
   it('hands only plain http(s) links to the OS browser', () => {
     expect(isSafeExternalUrl('https://developer.okta.com/docs/')).toBe(true);
-    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@host/', 'mailto:x@y', 'ms-msdt:/id', '']) {
+    for (const bad of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'https://user:pw@host/',
+      'mailto:x@y',
+      'ms-msdt:/id',
+      '',
+    ]) {
       expect(isSafeExternalUrl(bad), bad).toBe(false);
     }
   });

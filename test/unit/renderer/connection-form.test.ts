@@ -177,8 +177,15 @@ describe('server errors', () => {
         ],
       }),
     );
-    expect(e.fields).toEqual({ slug: 'Lowercase letters, digits and dashes, 1–64 characters.', name: 'Too small: expected string to have >=1 characters.' });
-    expect(e.details).toEqual([`Slug: ${SLUG_HINT}`, 'Name: Too small: expected string to have >=1 characters', '(input): Unrecognized key: "extra"']);
+    expect(e.fields).toEqual({
+      slug: 'Lowercase letters, digits and dashes, 1–64 characters.',
+      name: 'Too small: expected string to have >=1 characters.',
+    });
+    expect(e.details).toEqual([
+      `Slug: ${SLUG_HINT}`,
+      'Name: Too small: expected string to have >=1 characters',
+      '(input): Unrecognized key: "extra"',
+    ]);
     expect(e.message).toBe('Rollcall did not accept these values:');
   });
 

@@ -1,21 +1,9 @@
 import { mulberry32 as rng } from '../../helpers/rng';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../../../src/main/scim/errors';
-import {
-  type FilterAst,
-  MAX_FILTER_BYTES,
-  equalityLookup,
-  matches,
-  matchesValue,
-  parseFilter,
-} from '../../../src/main/scim/filter';
+import { type FilterAst, MAX_FILTER_BYTES, equalityLookup, matches, matchesValue, parseFilter } from '../../../src/main/scim/filter';
 import { parsePath } from '../../../src/main/scim/path';
-import {
-  ENTERPRISE_USER_SCHEMA,
-  GROUP_SCHEMA,
-  USER_SCHEMA,
-  findAttribute,
-} from '../../../src/main/scim/schema';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, findAttribute } from '../../../src/main/scim/schema';
 
 const ENT = ENTERPRISE_USER_SCHEMA;
 
@@ -61,8 +49,7 @@ const group: Record<string, unknown> = {
   meta: { resourceType: 'Group', created: '2010-01-23T04:56:22Z', lastModified: '2011-05-13T04:42:34Z' },
 };
 
-const u = (filter: string, resource: Record<string, unknown> = user): boolean =>
-  matches(parseFilter(filter), resource, 'User');
+const u = (filter: string, resource: Record<string, unknown> = user): boolean => matches(parseFilter(filter), resource, 'User');
 const g = (filter: string): boolean => matches(parseFilter(filter), group, 'Group');
 
 function expectInvalidFilter(fn: () => unknown): ScimError {
@@ -547,7 +534,6 @@ describe('equalityLookup', () => {
 });
 
 describe('property: random and mutated filters only ever throw ScimError', () => {
-
   const valid = [
     'userName eq "bjensen"',
     'name.familyName co "O\'Malley"',
@@ -575,7 +561,7 @@ describe('property: random and mutated filters only ever throw ScimError', () =>
 
   it('2,000 cases', () => {
     const random = rng(0x5c1a);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     const randChar = (): string => {
       const chars = [...alphabet];
       return pick(chars);

@@ -11,19 +11,26 @@ function slow(body: unknown, current: Member[]): string[] | Error {
     const view: JsonObject = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g', displayName: 'G' };
     if (current.length) view.members = current.map((m) => ({ value: m.value, type: m.type }));
     const { resource } = applyPatch(view, 'Group', body);
-    return membersOf(resource.members).map((m) => m.value).sort();
+    return membersOf(resource.members)
+      .map((m) => m.value)
+      .sort();
   } catch (e) {
     return e as Error;
   }
 }
-
 
 describe('member-only PATCH fast path', () => {
   it('handles the IdPs\' membership shapes and reports "no change" by returning the same list', () => {
     const current: Member[] = [{ value: 'u1', type: 'User' }];
     const add = { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: 'u2' }] }] };
     expect(memberOnlyPatch(add, current)?.map((m) => m.value)).toEqual(['u1', 'u2']);
-    const okta = { schemas: [PATCH], Operations: [{ op: 'remove', path: 'members[value eq "u1"]' }, { op: 'add', path: 'members', value: [{ value: 'u3', display: 'c@x' }] }] };
+    const okta = {
+      schemas: [PATCH],
+      Operations: [
+        { op: 'remove', path: 'members[value eq "u1"]' },
+        { op: 'add', path: 'members', value: [{ value: 'u3', display: 'c@x' }] },
+      ],
+    };
     expect(memberOnlyPatch(okta, current)?.map((m) => m.value)).toEqual(['u3']);
     const again = { Operations: [{ op: 'add', path: 'members', value: [{ value: 'u1' }] }] };
     expect(memberOnlyPatch(again, current)).toBe(current);
@@ -37,7 +44,11 @@ describe('member-only PATCH fast path', () => {
     const r = rng(11);
     const ids = ['u1', 'u2', 'u3', 'u4', 'u5', 'g1', 'we"ird'];
     const pick = () => ids[Math.floor(r() * ids.length)]!;
-    const list = () => Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({ value: pick(), ...(r() < 0.3 ? { type: r() < 0.5 ? 'Group' : 'user' } : {}) }));
+    const list = () =>
+      Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
+        value: pick(),
+        ...(r() < 0.3 ? { type: r() < 0.5 ? 'Group' : 'user' } : {}),
+      }));
     let fastCount = 0;
     for (let i = 0; i < 3000; i++) {
       const current: Member[] = ids.filter(() => r() < 0.4).map((value) => ({ value, type: 'User' }));

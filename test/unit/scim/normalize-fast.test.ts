@@ -12,7 +12,6 @@ const slow = (value: JsonObject, type: ResourceTypeName): JsonObject | Error => 
   }
 };
 
-
 const BASE_USER: JsonObject = {
   userName: 'ann@acme.test',
   externalId: '00u1',
@@ -37,7 +36,11 @@ const MUTATIONS: ((o: JsonObject, r: () => number) => void)[] = [
   (o) => (o.title = null),
   (o) => (o.title = 7),
   (o) => (o.emails = []),
-  (o) => (o.emails = [{ value: 'a@x', primary: true }, { value: 'b@x', primary: true }]),
+  (o) =>
+    (o.emails = [
+      { value: 'a@x', primary: true },
+      { value: 'b@x', primary: true },
+    ]),
   (o) => (o.emails = [{ value: 'a@x' }, { value: 'a@x', type: 'work' }]),
   (o) => (o.emails = { value: 'a@x' }),
   (o) => (o.emails = [{ value: 'a@x', primary: 'True' }]),

@@ -1,12 +1,7 @@
 import { mulberry32 as rng } from '../../helpers/rng';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../../../src/main/scim/errors';
-import {
-  type JsonObject,
-  applyPatch,
-  deepEqual,
-  parsePatchOperations,
-} from '../../../src/main/scim/patch';
+import { type JsonObject, applyPatch, deepEqual, parsePatchOperations } from '../../../src/main/scim/patch';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../../../src/main/scim/schema';
 
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -439,7 +434,9 @@ describe('Okta requests', () => {
   });
 
   it('repeating the same name and id is not a change', () => {
-    expect(patchGroup({ op: 'replace', value: { id: 'e9e30dba-f08f-4109-8486-d5c6a331660a', displayName: 'Tour Guides' } }).changed).toBe(false);
+    expect(patchGroup({ op: 'replace', value: { id: 'e9e30dba-f08f-4109-8486-d5c6a331660a', displayName: 'Tour Guides' } }).changed).toBe(
+      false,
+    );
   });
 
   it('mixes remove by filter and add in one PATCH', () => {
@@ -576,7 +573,10 @@ describe('multi-valued attributes', () => {
     const { resource } = patchUser({
       op: 'add',
       path: 'emails',
-      value: [{ value: 'BJENSEN@example.com', type: 'work' }, { value: 'new@x.com', type: 'other' }],
+      value: [
+        { value: 'BJENSEN@example.com', type: 'work' },
+        { value: 'new@x.com', type: 'other' },
+      ],
     });
     const emails = resource['emails'] as JsonObject[];
     expect(emails.map((e) => e['value'])).toEqual(['bjensen@example.com', 'babs@jensen.org', 'new@x.com']);
@@ -774,12 +774,16 @@ describe('immutability and the changed flag', () => {
     const input = makeUser();
     const snapshot = JSON.parse(JSON.stringify(input)) as JsonObject;
     deepFreeze(input);
-    const { resource } = applyPatch(input, 'User', msg(
-      { op: 'replace', path: 'emails[type eq "work"].value', value: 'z@x.com' },
-      { op: 'remove', path: 'addresses[type eq "home"]' },
-      { op: 'add', path: 'manager', value: 'M' },
-      { op: 'replace', value: { 'name.givenName': 'Q', active: false } },
-    ));
+    const { resource } = applyPatch(
+      input,
+      'User',
+      msg(
+        { op: 'replace', path: 'emails[type eq "work"].value', value: 'z@x.com' },
+        { op: 'remove', path: 'addresses[type eq "home"]' },
+        { op: 'add', path: 'manager', value: 'M' },
+        { op: 'replace', value: { 'name.givenName': 'Q', active: false } },
+      ),
+    );
     expect(input).toEqual(snapshot);
     expect(resource).not.toBe(input);
     expect(resource['name']).not.toBe(input['name']);
@@ -849,7 +853,10 @@ describe('property: random operations only ever throw ScimError and never touch 
     [],
     ['a'],
     [{ value: 'm' }],
-    [{ value: 'm', primary: 'true' }, { value: 'n', primary: true }],
+    [
+      { value: 'm', primary: 'true' },
+      { value: 'n', primary: true },
+    ],
     { value: 'v' },
     { givenName: 'G', familyName: null },
     { active: 'false', 'name.givenName': 'N', [`${ENT}:employeeNumber`]: 5 },
@@ -869,7 +876,7 @@ describe('property: random operations only ever throw ScimError and never touch 
 
   it('1,000 random PATCH requests', () => {
     const random = rng(0xbeef);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     let ok = 0;
     let failed = 0;
     for (let n = 0; n < 1000; n++) {

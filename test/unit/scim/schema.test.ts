@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SCIM_ERROR_SCHEMA,
-  ScimError,
-  badRequest,
-  conflict,
-  isScimError,
-  notFound,
-} from '../../../src/main/scim/errors';
+import { SCIM_ERROR_SCHEMA, ScimError, badRequest, conflict, isScimError, notFound } from '../../../src/main/scim/errors';
 import {
   type AttributeDefinition,
   type AttributeJson,
@@ -113,11 +106,7 @@ describe('schema ids and resource types', () => {
       'department',
       'manager',
     ]);
-    expect(findAttribute('User', [ENT, 'manager'])?.subAttributes?.map((a) => a.name)).toEqual([
-      'value',
-      '$ref',
-      'displayName',
-    ]);
+    expect(findAttribute('User', [ENT, 'manager'])?.subAttributes?.map((a) => a.name)).toEqual(['value', '$ref', 'displayName']);
   });
 
   it('defines the common attributes', () => {

@@ -14,25 +14,59 @@ describe('API contract', () => {
     expect(isoInstant.safeParse('2026-11-29T02:00:00+01:00').success).toBe(false);
     expect(isoInstant.safeParse('yesterday').success).toBe(false);
     const ev = {
-      seq: 1, type: 'user.created', sourceId: 's', sourceName: 'S', accountId: 'a', groupId: null, personId: null, subject: 'x',
-      occurredAt: '2026-11-29T02:00:00.123Z', observedAt: '2026-11-29T02:00:00.123Z', actor: null, before: null, after: { a: 1 }, exchangeId: null, hash: 'h',
+      seq: 1,
+      type: 'user.created',
+      sourceId: 's',
+      sourceName: 'S',
+      accountId: 'a',
+      groupId: null,
+      personId: null,
+      subject: 'x',
+      occurredAt: '2026-11-29T02:00:00.123Z',
+      observedAt: '2026-11-29T02:00:00.123Z',
+      actor: null,
+      before: null,
+      after: { a: 1 },
+      exchangeId: null,
+      hash: 'h',
     };
     expect(eventSchema.safeParse(ev).success).toBe(true);
   });
 
   it('rejects invalid input in the core with typed errors, and an unknown call', async () => {
     let called = 0;
-    const handlers = Object.fromEntries(callNames.map((n) => [n, () => { called++; return {}; }])) as unknown as Handlers;
+    const handlers = Object.fromEntries(
+      callNames.map((n) => [
+        n,
+        () => {
+          called++;
+          return {};
+        },
+      ]),
+    ) as unknown as Handlers;
     const dispatch = createDispatch(handlers, () => {});
-    expect(await dispatch('listEvents', { limit: 5000 })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'limit' }] } });
-    expect(await dispatch('createConnection', { name: 'x', app: 'y', provider: 'ldap' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch('listEvents', { limit: 5000 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', issues: [{ path: 'limit' }] },
+    });
+    expect(await dispatch('createConnection', { name: 'x', app: 'y', provider: 'ldap' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
     expect(await dispatch('__proto__', {})).toMatchObject({ ok: false, error: { code: 'unknown_call' } });
     expect(called).toBe(0);
   });
 
   it('turns a handler crash into an internal error without echoing the input', async () => {
     const logs: string[] = [];
-    const handlers = Object.fromEntries(callNames.map((n) => [n, () => { throw new Error('boom'); }])) as unknown as Handlers;
+    const handlers = Object.fromEntries(
+      callNames.map((n) => [
+        n,
+        () => {
+          throw new Error('boom');
+        },
+      ]),
+    ) as unknown as Handlers;
     const dispatch = createDispatch(handlers, (m) => logs.push(m));
     const r = await dispatch('createConnection', { name: 'secret-name', app: 'y', provider: 'okta' });
     expect(r).toEqual({ ok: false, error: { code: 'internal', message: 'Internal error in createConnection' } });

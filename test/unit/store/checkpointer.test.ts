@@ -13,7 +13,14 @@ describe('background checkpoints', () => {
     insertSource(store, { id: 'c1', kind: 'connection', name: 'S', app: 'S', slug: 's' });
     for (let b = 0; b < 20; b++) {
       store.write(() =>
-        store.events.append(Array.from({ length: 200 }, (_, i) => ({ type: 'user.created' as const, sourceId: 'c1', accountId: `u${b}-${i}`, observedAt: new Date().toISOString() }))),
+        store.events.append(
+          Array.from({ length: 200 }, (_, i) => ({
+            type: 'user.created' as const,
+            sourceId: 'c1',
+            accountId: `u${b}-${i}`,
+            observedAt: new Date().toISOString(),
+          })),
+        ),
       );
     }
     const dbFile = path.join(dir, 'rollcall.db');
@@ -31,7 +38,7 @@ describe('background checkpoints', () => {
     again.close();
   });
 
-  it('short-lived stores (the CLI) keep SQLite\'s own checkpoints and no worker', () => {
+  it("short-lived stores (the CLI) keep SQLite's own checkpoints and no worker", () => {
     const store = Store.open(tmpDataDir());
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     store.close();

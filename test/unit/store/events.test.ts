@@ -40,8 +40,19 @@ describe('event log', () => {
 
   it('changes the hash when any stored field changes', () => {
     const base = {
-      prev_hash: GENESIS_HASH, type: 'user.created', source_id: 'c1', account_id: 'u1', group_id: null, person_id: null,
-      subject: 's', occurred_at: 't', observed_at: 't', actor: null, before: null, after: '{"a":1}', exchange_id: null,
+      prev_hash: GENESIS_HASH,
+      type: 'user.created',
+      source_id: 'c1',
+      account_id: 'u1',
+      group_id: null,
+      person_id: null,
+      subject: 's',
+      occurred_at: 't',
+      observed_at: 't',
+      actor: null,
+      before: null,
+      after: '{"a":1}',
+      exchange_id: null,
     };
     const h = eventHash(base);
     expect(eventHash({ ...base, after: '{"a":2}' })).not.toBe(h);

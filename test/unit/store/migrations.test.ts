@@ -23,13 +23,29 @@ describe('migrations', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
-        'sources', 'accounts', 'groups', 'memberships', 'people', 'person_links', 'events',
-        'scim_exchanges', 'alerts', 'alert_evidence', 'alert_notes', 'roles', 'role_mappings',
-        'account_roles', 'settings',
+        'sources',
+        'accounts',
+        'groups',
+        'memberships',
+        'people',
+        'person_links',
+        'events',
+        'scim_exchanges',
+        'alerts',
+        'alert_evidence',
+        'alert_notes',
+        'roles',
+        'role_mappings',
+        'account_roles',
+        'settings',
       ]),
     );
     // Every table is STRICT (types enforced).
-    const list = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'").all();
+    const list = db
+      .prepare<[], { name: string; strict: number }>(
+        "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'",
+      )
+      .all();
     expect(list.length).toBeGreaterThan(10);
     expect(list.filter((t) => t.strict !== 1)).toEqual([]);
     db.close();

@@ -14,7 +14,16 @@ type Props = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'disabled'> & {
  * keyboard user's focus is not thrown to the page body) and says it is working, without changing
  * its width.
  */
-export function BusyButton({ busy = false, busyLabel, unavailable = false, onClick, children, className, type = 'button', ...rest }: Props) {
+export function BusyButton({
+  busy = false,
+  busyLabel,
+  unavailable = false,
+  onClick,
+  children,
+  className,
+  type = 'button',
+  ...rest
+}: Props) {
   const inert = busy || unavailable;
   const click = (e: MouseEvent<HTMLButtonElement>): void => {
     if (inert) {

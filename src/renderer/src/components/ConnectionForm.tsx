@@ -27,7 +27,11 @@ type Created = CallOutput<'createConnection'>;
  */
 export function ConnectionForm({ takenSlugs, onCreated }: { takenSlugs: readonly string[]; onCreated(result: Created): void }) {
   const baseId = useId();
-  const ids = (field: ConnectionField) => ({ input: `${baseId}-${field}`, hint: `${baseId}-${field}-hint`, error: `${baseId}-${field}-error` });
+  const ids = (field: ConnectionField) => ({
+    input: `${baseId}-${field}`,
+    hint: `${baseId}-${field}-hint`,
+    error: `${baseId}-${field}-error`,
+  });
   const [values, setValues] = useState<ConnectionFormValues>(EMPTY_CONNECTION_FORM);
   const [touched, setTouched] = useState<Partial<Record<ConnectionField, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);

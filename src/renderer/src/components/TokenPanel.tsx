@@ -44,7 +44,8 @@ export function TokenPanel({ issued, onDone }: { issued: IssuedToken; onDone(): 
           <div className="secret-field">
             <span className="field__label">SCIM URL</span>
             <p className="muted">
-              The SCIM listener is not running, so there is no URL yet. Once it runs, the URL ends in <code>/scim/v2/{connection.slug}</code>.
+              The SCIM listener is not running, so there is no URL yet. Once it runs, the URL ends in{' '}
+              <code>/scim/v2/{connection.slug}</code>.
             </p>
           </div>
         )}
@@ -54,9 +55,13 @@ export function TokenPanel({ issued, onDone }: { issued: IssuedToken; onDone(): 
         <h3>Where to paste them</h3>
         <ul className="idp-list">
           {idpInstructionsFor(connection.provider).map((i) => (
-            <li key={i.provider} className={i.provider === connection.provider ? 'idp-list__item idp-list__item--current' : 'idp-list__item'}>
+            <li
+              key={i.provider}
+              className={i.provider === connection.provider ? 'idp-list__item idp-list__item--current' : 'idp-list__item'}
+            >
               <strong>{i.label}</strong>
-              {i.provider === connection.provider ? <span className="visually-hidden"> (this connection)</span> : null}: {i.where}: {i.paste}
+              {i.provider === connection.provider ? <span className="visually-hidden"> (this connection)</span> : null}: {i.where}:{' '}
+              {i.paste}
             </li>
           ))}
         </ul>

@@ -183,7 +183,9 @@ function PendingDialog({
       fallbackFocus={fallbackFocus}
     >
       <p>The current token stops working at once. Continue?</p>
-      <p className="muted">You will get a new token to paste into {idp}; until then, {idp} cannot provision {connection.app}.</p>
+      <p className="muted">
+        You will get a new token to paste into {idp}; until then, {idp} cannot provision {connection.app}.
+      </p>
     </ConfirmDialog>
   ) : (
     <ConfirmDialog
