@@ -11,9 +11,9 @@
 import { uuidv7 } from '../core/ids';
 import type { NewEvent } from '../core/store/events';
 import type { Store } from '../core/store/store';
-import { badRequest, conflict, notFound, preconditionFailed, ScimError } from './errors';
+import { badRequest, conflict, notFound, preconditionFailed } from './errors';
 import { fastNormalize } from './normalize-fast';
-import { applyPatch, cloneJson, deepEqual, type JsonObject } from './patch';
+import { applyPatch, deepEqual, type JsonObject } from './patch';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type ResourceTypeName } from './schema';
 
 export interface StoredUser {
@@ -653,5 +653,3 @@ export function checkIfMatch(header: string | undefined, version: number): void 
   if (tags.includes('*') || tags.some((t) => strip(t) === strip(current))) return;
   throw preconditionFailed(`The resource changed: its version is ${current}, the request expected ${header}`);
 }
-
-export { cloneJson, ScimError };
