@@ -226,7 +226,8 @@ export class ScimResources {
         'SELECT display_name FROM groups WHERE source_id = ? AND id = ? AND deleted_at IS NULL',
       ),
       groupsOfMember: db.prepare<[string, string], { group_id: string; display_name: string }>(
-        `SELECT m.group_id, g.display_name FROM memberships m
+        // INDEXED BY: without statistics the planner scans the source's whole primary key instead.
+        `SELECT m.group_id, g.display_name FROM memberships m INDEXED BY memberships_member
            JOIN groups g ON g.source_id = m.source_id AND g.id = m.group_id AND g.deleted_at IS NULL
           WHERE m.source_id = ? AND m.member_id = ? AND m.deleted_at IS NULL ORDER BY g.display_name`,
       ),
