@@ -68,6 +68,13 @@ const GROUP_SP_KEYS = new Set(['id', 'meta', 'members']);
 
 export const etagOf = (version: number): string => `W/"${version}"`;
 
+/**
+ * The folding case-insensitive SCIM comparisons use (filter.ts compareStrings): NFC, then lower
+ * case. Stored resources keep a folded copy of their JSON so that a filter value can be looked for
+ * inside SQLite before any resource is parsed.
+ */
+export const foldText = (s: string): string => s.normalize('NFC').toLowerCase();
+
 /** userName / displayName uniqueness key: case-insensitive (caseExact false in RFC 7643). */
 export const uniqueKey = (s: string): string => s.normalize('NFC').toLowerCase();
 
@@ -190,14 +197,14 @@ export class ScimResources {
       ),
       insertUser: db.prepare(
         `INSERT INTO accounts (source_id, id, user_name, user_name_key, external_id, email_key, employee_number, display_name,
-           active, status, raw, version, created_at, updated_at, first_seen, last_seen)
+           active, status, raw, raw_fold, version, created_at, updated_at, first_seen, last_seen)
          VALUES (@source_id, @id, @user_name, @user_name_key, @external_id, @email_key, @employee_number, @display_name,
-           @active, @status, @raw, 1, @now, @now, @now, @now)`,
+           @active, @status, @raw, @raw_fold, 1, @now, @now, @now, @now)`,
       ),
       updateUser: db.prepare(
         `UPDATE accounts SET user_name = @user_name, user_name_key = @user_name_key, external_id = @external_id,
            email_key = @email_key, employee_number = @employee_number, display_name = @display_name, active = @active,
-           status = @status, raw = @raw, version = version + 1, updated_at = @now, last_seen = @now
+           status = @status, raw = @raw, raw_fold = @raw_fold, version = version + 1, updated_at = @now, last_seen = @now
          WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL`,
       ),
       deleteUser: db.prepare('UPDATE accounts SET deleted_at = ?, last_seen = ? WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
@@ -206,12 +213,12 @@ export class ScimResources {
         'SELECT * FROM groups WHERE source_id = ? AND display_name_key = ? AND deleted_at IS NULL',
       ),
       insertGroup: db.prepare(
-        `INSERT INTO groups (source_id, id, display_name, display_name_key, external_id, raw, version, created_at, updated_at, first_seen, last_seen)
-         VALUES (@source_id, @id, @display_name, @display_name_key, @external_id, @raw, 1, @now, @now, @now, @now)`,
+        `INSERT INTO groups (source_id, id, display_name, display_name_key, external_id, raw, raw_fold, version, created_at, updated_at, first_seen, last_seen)
+         VALUES (@source_id, @id, @display_name, @display_name_key, @external_id, @raw, @raw_fold, 1, @now, @now, @now, @now)`,
       ),
       updateGroup: db.prepare(
         `UPDATE groups SET display_name = @display_name, display_name_key = @display_name_key, external_id = @external_id,
-           raw = @raw, version = version + 1, updated_at = @now, last_seen = @now
+           raw = @raw, raw_fold = @raw_fold, version = version + 1, updated_at = @now, last_seen = @now
          WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL`,
       ),
       bumpGroup: db.prepare('UPDATE groups SET version = version + 1, updated_at = ?, last_seen = ? WHERE source_id = ? AND id = ?'),
@@ -410,6 +417,7 @@ export class ScimResources {
 
   private userColumns(r: JsonObject) {
     const userName = r.userName as string;
+    const raw = JSON.stringify(r);
     return {
       user_name: userName,
       user_name_key: uniqueKey(userName),
@@ -419,7 +427,8 @@ export class ScimResources {
       display_name: displayNameOf(r),
       active: r.active === false ? 0 : 1,
       status: r.active === false ? 'inactive' : 'active',
-      raw: JSON.stringify(r),
+      raw,
+      raw_fold: foldText(raw),
     };
   }
 
@@ -558,11 +567,13 @@ export class ScimResources {
 
   private groupColumns(r: JsonObject) {
     const displayName = r.displayName as string;
+    const raw = JSON.stringify(r);
     return {
       display_name: displayName,
       display_name_key: uniqueKey(displayName),
       external_id: typeof r.externalId === 'string' ? r.externalId : null,
-      raw: JSON.stringify(r),
+      raw,
+      raw_fold: foldText(raw),
     };
   }
 

@@ -46,6 +46,8 @@ CREATE TABLE accounts (
   active           INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
   status           TEXT,
   raw              TEXT NOT NULL DEFAULT '{}',
+  -- raw, NFC-normalised and lower-cased: SCIM filters that no index serves are narrowed with instr()
+  raw_fold         TEXT,
   version          INTEGER NOT NULL DEFAULT 1,
   created_at       TEXT NOT NULL,
   updated_at       TEXT NOT NULL,
@@ -71,6 +73,7 @@ CREATE TABLE groups (
   display_name_key   TEXT,
   external_id        TEXT,
   raw                TEXT NOT NULL DEFAULT '{}',
+  raw_fold           TEXT,
   version            INTEGER NOT NULL DEFAULT 1,
   created_at         TEXT NOT NULL,
   updated_at         TEXT NOT NULL,
