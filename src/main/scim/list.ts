@@ -141,7 +141,6 @@ export function listResources<R extends StoredUser | StoredGroup>(
     return { total, rows, resources: rows.map(render), examined: rows.length };
   }
   let candidates: R[];
-  let needles: string[] = [];
   const eq = params.filter ? equalityLookup(params.filter) : undefined;
   const column =
     eq === undefined
@@ -155,12 +154,13 @@ export function listResources<R extends StoredUser | StoredGroup>(
             : eq.attribute === 'displayName' && type === 'Group'
               ? 'display_name_key'
               : undefined;
+  const needles = params.filter && !(eq && column) ? filterNeedles(params.filter, type).slice(0, 8) : [];
   if (eq && column) {
     const value = column.endsWith('_key') ? uniqueKey(eq.value) : eq.value;
     candidates = prepare<[string, string]>(
       `SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`,
     ).all(connectionId, value);
-  } else if (params.filter && (needles = filterNeedles(params.filter, type).slice(0, 8)).length > 0) {
+  } else if (needles.length > 0) {
     // No index serves this filter, but it needs these texts in the resource: let SQLite look for
     // them in the folded JSON before any row is parsed (a 100,000-user scan in C, not in JS).
     const clauses = needles.map(() => '(raw_fold IS NULL OR instr(raw_fold, ?) > 0)').join(' AND ');
