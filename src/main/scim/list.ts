@@ -14,6 +14,7 @@ import type { JsonObject } from './patch';
 import { foldText, uniqueKey, type StoredGroup, type StoredUser } from './resources';
 import {
   findSubAttribute,
+  USER_SCHEMA,
   parseAttrPathOrThrow,
   resolveAttribute,
   type AttrRef,
@@ -154,8 +155,15 @@ export function listResources<R extends StoredUser | StoredGroup>(
             : eq.attribute === 'displayName' && type === 'Group'
               ? 'display_name_key'
               : undefined;
-  const needles = params.filter && !(eq && column) ? filterNeedles(params.filter, type).slice(0, 8) : [];
-  if (eq && column) {
+  const email = params.filter && !(eq && column) && type === 'User' ? emailLookup(params.filter) : undefined;
+  const needles = params.filter && !(eq && column) && email === undefined ? filterNeedles(params.filter, type).slice(0, 8) : [];
+  if (email !== undefined) {
+    // An email the match must have: the account_emails index finds its accounts.
+    candidates = prepare<[string, string]>(
+      `SELECT a.* FROM account_emails e JOIN accounts a ON a.pk = e.account_pk
+        WHERE e.source_id = ? AND e.value_key = ? AND a.deleted_at IS NULL ORDER BY a.pk`,
+    ).all(connectionId, email);
+  } else if (eq && column) {
     const value = column.endsWith('_key') ? uniqueKey(eq.value) : eq.value;
     candidates = prepare<[string, string]>(
       `SELECT * FROM ${table} WHERE source_id = ? AND deleted_at IS NULL AND ${column} = ? ORDER BY pk`,
@@ -188,6 +196,39 @@ export function listResources<R extends StoredUser | StoredGroup>(
   }
   const page = pairs.slice(offset, offset + params.count);
   return { total: pairs.length, rows: page.map((p) => p.row), resources: page.map((p) => p.resource), examined: candidates.length };
+}
+
+const isUserCore = (schema: string | undefined): boolean => schema === undefined || schema.toLowerCase() === USER_SCHEMA.toLowerCase();
+
+/**
+ * The folded email value a User must have for `ast` to match it — an `eq` on `emails`,
+ * `emails.value` or `emails[… value eq …]` under `and` — or undefined.
+ */
+export function emailLookup(ast: FilterAst, within = false): string | undefined {
+  switch (ast.kind) {
+    case 'and':
+      for (const f of ast.filters) {
+        const found = emailLookup(f, within);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    case 'valuePath':
+      return !within && isUserCore(ast.attr.schema) && ast.attr.attribute.toLowerCase() === 'emails' && ast.attr.subAttribute === undefined
+        ? emailLookup(ast.filter, true)
+        : undefined;
+    case 'compare': {
+      if (ast.op !== 'eq' || typeof ast.value !== 'string' || ast.value === '') return undefined;
+      const a = ast.attr;
+      const hit = within
+        ? a.attribute.toLowerCase() === 'value' && a.subAttribute === undefined && a.schema === undefined
+        : isUserCore(a.schema) &&
+          a.attribute.toLowerCase() === 'emails' &&
+          (a.subAttribute === undefined || a.subAttribute.toLowerCase() === 'value');
+      return hit ? foldText(ast.value) : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Attributes that are not in a resource's stored JSON (derived, or kept in their own columns). */

@@ -155,6 +155,14 @@ export function diffAttributes(before: JsonObject, after: JsonObject): { before:
   return out;
 }
 
+/** The folded `value` of every email of a stored user (what account_emails holds). */
+export function emailKeys(r: JsonObject): string[] {
+  const emails = Array.isArray(r.emails) ? r.emails : [];
+  const keys = new Set<string>();
+  for (const e of emails) if (isObject(e) && typeof e.value === 'string' && e.value !== '') keys.add(foldText(e.value));
+  return [...keys];
+}
+
 function primaryEmail(r: JsonObject): string | null {
   const emails = Array.isArray(r.emails) ? r.emails.filter(isObject) : [];
   const pick = emails.find((e) => e.primary === true) ?? emails.find((e) => e.type === 'work') ?? emails[0];
@@ -250,6 +258,8 @@ export class ScimResources {
       groupNames: db.prepare<[string, string], { id: string; name: string }>(
         `SELECT id, display_name AS name FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
       ),
+      insertEmail: db.prepare('INSERT OR IGNORE INTO account_emails (source_id, value_key, account_pk) VALUES (?, ?, ?)'),
+      deleteEmail: db.prepare('DELETE FROM account_emails WHERE source_id = ? AND value_key = ? AND account_pk = ?'),
       addMember: db.prepare(
         `INSERT INTO memberships (source_id, group_id, member_id, member_type, first_seen, last_seen)
          VALUES (@source_id, @group_id, @member_id, @member_type, @now, @now)
@@ -314,6 +324,7 @@ export class ScimResources {
     const id = uuidv7();
     const columns = this.userColumns(resource);
     const info = this.s.insertUser.run({ source_id: ctx.connectionId, id, now: ctx.now, ...columns });
+    this.writeEmails(ctx.connectionId, Number(info.lastInsertRowid), [], emailKeys(resource));
     this.append(ctx, [{ type: 'user.created', accountId: id, subject: resource.userName as string, after: userSummary(resource) }]);
     // The row as inserted (no read-back: this is the hot path of every provisioning run).
     return {
@@ -392,6 +403,7 @@ export class ScimResources {
       this.assertUserNameFree(ctx.connectionId, next.userName as string, current.id);
     }
     this.s.updateUser.run({ source_id: ctx.connectionId, id: current.id, now: ctx.now, ...this.userColumns(next) });
+    this.writeEmails(ctx.connectionId, current.pk, emailKeys(before), emailKeys(next));
     const { active: wasActiveRaw, ...beforeRest } = before;
     const { active: isActiveRaw, ...afterRest } = next;
     const wasActive = wasActiveRaw !== false;
@@ -413,6 +425,14 @@ export class ScimResources {
     }
     this.append(ctx, events);
     return this.getUser(ctx.connectionId, current.id);
+  }
+
+  /** Keeps account_emails equal to the account's folded email values. */
+  private writeEmails(connectionId: string, accountPk: number, before: string[], after: string[]): void {
+    const next = new Set(after);
+    const old = new Set(before);
+    for (const v of old) if (!next.has(v)) this.s.deleteEmail.run(connectionId, v, accountPk);
+    for (const v of next) if (!old.has(v)) this.s.insertEmail.run(connectionId, v, accountPk);
   }
 
   private userColumns(r: JsonObject) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../../src/main/core/store/store';
 import { matches, parseFilter } from '../../../src/main/scim/filter';
-import { filterNeedles, listResources, parseListParams } from '../../../src/main/scim/list';
+import { emailLookup, filterNeedles, listResources, parseListParams } from '../../../src/main/scim/list';
 import { renderUser } from '../../../src/main/scim/render';
 import { ScimResources, type StoredUser } from '../../../src/main/scim/resources';
 import { mulberry32 } from '../../helpers/rng';
@@ -63,6 +63,19 @@ describe('filter narrowing by folded text', () => {
         );
       }
     });
+    // Some users change their emails, so account_emails must follow updates.
+    store.write(() => {
+      for (const row of store.db.prepare<[], StoredUser>("SELECT * FROM accounts WHERE source_id = 'c1' AND pk % 7 = 0").all()) {
+        res.patchUser(
+          { connectionId: 'c1', exchangeId: null, now: new Date().toISOString(), actor: null },
+          row.id,
+          {
+            Operations: [{ op: 'replace', path: 'emails', value: [{ value: `${pick(words)}@moved.test`, type: 'work' }] }],
+          },
+          undefined,
+        );
+      }
+    });
     const attrs = ['title', 'displayName', 'userName', 'emails.value', 'emails[type eq "work"].value', `${ENT}:department`, 'emails'];
     const render = (row: StoredUser) => renderUser(row, [], 'https://x');
     const all = store.db
@@ -71,9 +84,24 @@ describe('filter narrowing by folded text', () => {
       .map(render);
     let narrowed = 0;
     let examinedFewer = 0;
+    let byEmail = 0;
     for (let i = 0; i < 600; i++) {
+      const users = store.db.prepare<[], { raw: string }>("SELECT raw FROM accounts WHERE source_id = 'c1'").all();
+      const someEmail = () => {
+        const e = (JSON.parse(pick(users).raw) as { emails: { value: string }[] }).emails[0]!.value;
+        return r() < 0.5 ? e.toUpperCase() : e;
+      };
+      const emailTerm = (e: string) =>
+        pick([
+          `emails eq ${JSON.stringify(e)}`,
+          `emails.value eq ${JSON.stringify(e)}`,
+          `emails[type eq "work"].value eq ${JSON.stringify(e)}`,
+          `emails[value eq ${JSON.stringify(e)}]`,
+        ]);
       const term = () =>
-        `${pick(attrs)} ${pick(['eq', 'co', 'sw', 'ew'])} ${JSON.stringify(pick(words).slice(0, 1 + Math.floor(r() * 4)))}`;
+        r() < 0.25
+          ? emailTerm(someEmail())
+          : `${pick(attrs)} ${pick(['eq', 'co', 'sw', 'ew'])} ${JSON.stringify(pick(words).slice(0, 1 + Math.floor(r() * 4)))}`;
       const text = r() < 0.5 ? term() : `${term()} ${pick(['and', 'or'])} ${term()}`;
       const ast = parseFilter(text, 'User');
       const got = listResources(
@@ -83,7 +111,10 @@ describe('filter narrowing by folded text', () => {
         parseListParams((n) => ({ filter: text, count: '1000' })[n], 'User'),
         render,
       );
-      if (filterNeedles(ast, 'User').length > 0) {
+      if (emailLookup(ast) !== undefined) {
+        byEmail++;
+        expect(got.examined, text).toBeLessThan(all.length / 10);
+      } else if (filterNeedles(ast, 'User').length > 0) {
         narrowed++;
         if (got.examined < all.length) examinedFewer++;
       } else if (!/userName eq/.test(text)) expect(got.examined).toBe(all.length);
@@ -110,7 +141,8 @@ describe('filter narrowing by folded text', () => {
       expect(got.total).toBe(300);
       expect(got.resources.map((u) => u.id)).toEqual(sorted.slice(10, 60).map((u) => u.id));
     }
-    expect(narrowed).toBeGreaterThan(200);
+    expect(byEmail).toBeGreaterThan(50);
+    expect(narrowed).toBeGreaterThan(150);
     // The narrowing really runs: most narrowed filters parse only a fraction of the users.
     expect(examinedFewer).toBeGreaterThan(narrowed * 0.8);
     store.close();

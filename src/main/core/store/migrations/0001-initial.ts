@@ -65,6 +65,15 @@ CREATE INDEX accounts_page ON accounts (source_id, pk) WHERE deleted_at IS NULL;
 CREATE INDEX accounts_email ON accounts (email_key);
 CREATE INDEX accounts_person ON accounts (person_id);
 
+-- Every email value of an account, folded (NFC, lower case): IdPs match users by email
+-- (Entra: emails[type eq "work"].value eq …), which must not scan a 100,000-user connection.
+CREATE TABLE account_emails (
+  source_id   TEXT NOT NULL,
+  value_key   TEXT NOT NULL,
+  account_pk  INTEGER NOT NULL REFERENCES accounts (pk),
+  PRIMARY KEY (source_id, value_key, account_pk)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE groups (
   pk                 INTEGER PRIMARY KEY,
   source_id          TEXT NOT NULL REFERENCES sources (id),
