@@ -311,6 +311,11 @@ export class ScimResources {
     return out;
   }
 
+  /** A group's current members as stored (ids and types, no display names). */
+  private storedMembers(connectionId: string, groupId: string): Member[] {
+    return this.s.members.all(connectionId, groupId).map((m) => ({ value: m.member_id, type: m.member_type }));
+  }
+
   groupsOfUser(connectionId: string, userId: string): { value: string; display: string }[] {
     return this.s.groupsOfMember.all(connectionId, userId).map((g) => ({ value: g.group_id, display: g.display_name }));
   }
@@ -488,13 +493,13 @@ export class ScimResources {
     const current = this.getGroup(ctx.connectionId, id);
     checkIfMatch(ifMatch, current.version);
     const raw = JSON.parse(current.raw) as JsonObject;
-    const currentMembers = this.s.members.all(ctx.connectionId, id).map((m) => ({ value: m.member_id, type: m.member_type }));
+    const currentMembers = this.storedMembers(ctx.connectionId, id);
     // The usual IdP request (add/remove members in batches) skips the general PATCH engine, whose
     // merge rules are quadratic in the size of the group.
     const fast = memberOnlyPatch(body, currentMembers);
     if (fast !== undefined) {
       if (fast === currentMembers) return current;
-      return this.saveGroup(ctx, current, raw, fast);
+      return this.saveGroup(ctx, current, raw, fast, currentMembers);
     }
     const view: JsonObject = { ...raw, id };
     if (currentMembers.length) view.members = currentMembers;
@@ -503,13 +508,13 @@ export class ScimResources {
     const members = membersOf(resource.members);
     delete resource.id;
     delete resource.members;
-    return this.saveGroup(ctx, current, normalizeBody(resource, 'Group'), members);
+    return this.saveGroup(ctx, current, normalizeBody(resource, 'Group'), members, currentMembers);
   }
 
   deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): void {
     const current = this.getGroup(ctx.connectionId, id);
     checkIfMatch(ifMatch, current.version);
-    const members = this.s.members.all(ctx.connectionId, id).map((m) => ({ value: m.member_id, type: m.member_type }));
+    const members = this.storedMembers(ctx.connectionId, id);
     this.applyMembers(ctx, id, current.display_name, members, []);
     // A deleted group also leaves the groups it was a member of, as a deleted user does.
     const parents: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
@@ -532,9 +537,14 @@ export class ScimResources {
     ]);
   }
 
-  private saveGroup(ctx: WriteContext, current: StoredGroup, next: JsonObject, members: Member[]): StoredGroup {
+  private saveGroup(
+    ctx: WriteContext,
+    current: StoredGroup,
+    next: JsonObject,
+    members: Member[],
+    oldMembers: Member[] = this.storedMembers(ctx.connectionId, current.id),
+  ): StoredGroup {
     const before = JSON.parse(current.raw) as JsonObject;
-    const oldMembers = this.s.members.all(ctx.connectionId, current.id).map((m) => ({ value: m.member_id, type: m.member_type }));
     const attributesChanged = !deepEqual(before, next);
     if (attributesChanged) {
       if (uniqueKey(next.displayName as string) !== uniqueKey(current.display_name)) {

@@ -45,4 +45,3 @@ export function modeLabel(mode: 'store' | 'relay'): string {
 
 /** The CLI commands the empty states suggest (kept in one place so they stay accurate). */
 export const ADD_CONNECTION_COMMAND = 'npx rollcall connections add --name … --app … --idp okta';
-export const ADD_DIRECTORY_COMMAND = 'npx rollcall directories add --kind okta --name … --base-url https://… --token-env OKTA_TOKEN';

@@ -23,8 +23,8 @@ export function DashboardPage() {
           {needsSetup(data) ? (
             <EmptyState title="Nothing is connected yet.">
               <p>
-                Add a SCIM connection for each app your identity provider provisions, or a directory to poll, under{' '}
-                <a href={formatRoute('sources')}>Sources</a>. The numbers below fill in as events arrive.
+                Add a SCIM connection for each app your identity provider provisions under <a href={formatRoute('sources')}>Sources</a>. The
+                numbers below fill in as events arrive.
               </p>
             </EmptyState>
           ) : null}

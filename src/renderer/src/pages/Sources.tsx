@@ -12,7 +12,6 @@ import { connectionActionError } from '../lib/connection-form';
 import { providerLabel } from '../lib/format';
 import {
   ADD_CONNECTION_COMMAND,
-  ADD_DIRECTORY_COMMAND,
   applySyncProgress,
   modeLabel,
   syncProgressFraction,
@@ -315,11 +314,9 @@ function Directories({ directories, progress }: { directories: Sources['director
       <h2 id="directories-heading">Directories</h2>
       {directories.length === 0 ? (
         <EmptyState title="No directories yet.">
-          <p>Poll an identity provider’s admin API for users, groups and memberships (Okta shown; Entra ID and Google work too):</p>
-          <Command text={ADD_DIRECTORY_COMMAND} />
           <p>
-            The token is read from the named environment variable and stored encrypted. Then run <code>npx rollcall sync</code> for a first
-            poll.
+            Polling an identity provider’s admin API (Okta, Entra ID, Google Workspace) for users, groups and memberships is not available
+            in this version yet. SCIM connections above work today.
           </p>
         </EmptyState>
       ) : (

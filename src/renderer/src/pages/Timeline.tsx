@@ -111,7 +111,7 @@ export function TimelinePage() {
           <EmptyState title="No events yet.">
             <p>
               No events yet. Add a SCIM connection under <a href={formatRoute('sources')}>Sources</a> and point your identity provider at
-              it, or add a directory to poll.
+              it.
             </p>
           </EmptyState>
         )
