@@ -40,8 +40,9 @@ export interface DirUser extends Attribution {
   externalId: string | null;
   status: DirUserStatus;
   /**
-   * Whether the account can sign in: false for disabled and archived, and for suspended where
-   * the provider treats suspension as offboarding (Google). Drives user.deactivated/reactivated.
+   * False exactly when status is suspended, disabled or archived: the person cannot sign in, and
+   * for offboarding that is what matters (a suspended Okta user still holding an active Slack
+   * account is an offboarding gap). Drives user.deactivated / user.reactivated.
    */
   active: boolean;
   /** Last interactive sign-in where the provider reports it (never diffed, never an event). */
