@@ -20,6 +20,7 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { DirectoryHttpError, oauthToken, redactUrl, type AuthScheme, type HttpClient, type HttpClientOptions } from '../http';
 import { assertionClaims, certificateThumbprintS256, privateKeyFrom, signJwt } from '../jwt';
+import type { ProviderModule } from '../registry';
 import type { DirGroup, DirMember, DirUser, DirectoryProvider, RemovedObject, SyncContext, SyncPage, SyncResult } from '../types';
 
 // ---------------------------------------------------------------------------------------------
@@ -496,3 +497,12 @@ export function createGraphProvider(configInput: GraphConfigInput, secretsInput:
 
   return { provider, auth, httpOptions: { isRetryable: isGraphRetryable, describeError: describeGraphError } };
 }
+
+/** The registry's entry for Entra (providers/index.ts: `entra: graphProviderModule`). */
+export const graphProviderModule: ProviderModule = {
+  kind: 'entra',
+  label: 'Microsoft Entra ID',
+  configSchema: GraphConfigSchema,
+  secretsSchema: GraphSecretsSchema,
+  create: (config: GraphConfigInput, secrets: GraphSecrets) => createGraphProvider(config, secrets),
+};
