@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { DirectoryHttpError, oauthToken, redactUrl, type AuthScheme, type HttpClient, type HttpClientOptions } from '../http';
 import { assertionClaims, privateKeyFrom, signJwt } from '../jwt';
+import type { ProviderModule } from '../registry';
 import type {
   Attribution,
   DirGroup,
@@ -586,3 +587,12 @@ export function createGoogleProvider(
 
   return { provider, auth, httpOptions };
 }
+
+/** For the registry (providers/index.ts). */
+export const googleModule: ProviderModule = {
+  kind: 'google',
+  label: 'Google Workspace',
+  configSchema: GoogleConfigSchema,
+  secretsSchema: GoogleSecretsSchema,
+  create: (config: GoogleConfig, secrets: GoogleSecrets) => createGoogleProvider(config, secrets),
+};
