@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,19 +124,21 @@ describe('rollcall directories / sync', () => {
   it('reads Google service-account files and rejects files that are not one', () => {
     const deps = (text: string): DirectoryCliDeps => ({ openStore: () => undefined as never, readFile: () => text });
     const values = { 'service-account-file': 'key.json', subject: 'admin@acme.com' };
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     const key = {
       type: 'service_account',
       client_email: 'rollcall@acme.iam.gserviceaccount.com',
-      private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n',
+      client_id: '1234567890',
+      private_key: pem,
       private_key_id: 'k1',
     };
     expect(directoryInputFromFlags('google', values, {}, deps(JSON.stringify(key)))).toEqual({
-      settings: { subject: 'admin@acme.com', clientEmail: key.client_email },
+      settings: { subject: 'admin@acme.com', clientEmail: key.client_email, clientId: '1234567890' },
       credentials: { privateKey: key.private_key, privateKeyId: 'k1' },
     });
     expect(() => directoryInputFromFlags('google', values, {}, deps('{nope'))).toThrow(/is not JSON/);
     expect(() => directoryInputFromFlags('google', values, {}, deps(JSON.stringify({ type: 'authorized_user' })))).toThrow(
-      /not a service-account key/,
+      /not a service account key/,
     );
   });
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { InvalidInputError, NotFoundError } from '../core/dispatch';
 import { KeyFileSecretStore } from '../core/secrets/secret-store';
 import type { Store } from '../core/store/store';
+import { parseServiceAccountFile } from '../directories/providers/google';
 import { providerModules } from '../directories/providers/index';
 import { Directories, type Directory, type ProviderModules } from '../directories/registry';
 import { DirectorySync } from '../directories/service';
@@ -178,30 +179,22 @@ export function directoryInputFromFlags(
     }
     case 'google': {
       const file = required(values, 'service-account-file', kind);
-      let key: { type?: unknown; client_email?: unknown; private_key?: unknown; private_key_id?: unknown };
+      let parsed: ReturnType<typeof parseServiceAccountFile>;
       try {
-        key = JSON.parse(readFileOf(deps, 'service-account-file', file)) as typeof key;
+        parsed = parseServiceAccountFile(readFileOf(deps, 'service-account-file', file));
       } catch (err) {
         if (err instanceof CommandError) throw err;
-        throw new CommandError(`--service-account-file ${file} is not JSON (download the key of the service account as JSON)`);
-      }
-      if (key.type !== 'service_account' || typeof key.client_email !== 'string' || typeof key.private_key !== 'string') {
-        throw new CommandError(
-          `--service-account-file ${file} is not a service-account key (expected "type": "service_account", client_email and private_key)`,
-        );
+        throw new CommandError(`--service-account-file ${file}: ${err instanceof Error ? err.message : String(err)}`);
       }
       return {
         settings: defined({
+          ...parsed.config,
           subject: required(values, 'subject', kind),
-          clientEmail: key.client_email,
           customer: str(values, 'customer'),
           tokenUrl: str(values, 'token-url'),
           baseUrl: str(values, 'base-url'),
         }),
-        credentials: defined({
-          privateKey: key.private_key,
-          privateKeyId: typeof key.private_key_id === 'string' ? key.private_key_id : undefined,
-        }),
+        credentials: { ...parsed.secrets },
       };
     }
   }
