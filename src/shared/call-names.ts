@@ -13,6 +13,10 @@ export const callNames = [
   'createConnection',
   'removeConnection',
   'rotateConnectionToken',
+  'createDirectory',
+  'removeDirectory',
+  'testDirectory',
+  'syncDirectory',
   'getSettings',
   'updateSettings',
 ] as const;

@@ -97,12 +97,44 @@ export const connectionSchema = z.object({
   createdAt: isoInstant,
   lastRequestAt: isoInstant.nullable(),
 });
+export const directoryKindSchema = z.enum(['okta', 'entra', 'google']);
+export type DirectoryKind = z.infer<typeof directoryKindSchema>;
+
+const syncCounts = {
+  pages: z.number().int(),
+  users: z.number().int(),
+  groups: z.number().int(),
+  memberships: z.number().int(),
+  events: z.number().int(),
+};
+
+/** One sync run of a directory (counts are what the run saw; events what it emitted). */
+export const syncRunSchema = z.object({
+  id: z.number().int(),
+  trigger: z.enum(['schedule', 'manual', 'cli']),
+  full: z.boolean(),
+  status: z.enum(['running', 'ok', 'failed', 'cancelled']),
+  mode: z.enum(['snapshot', 'delta']).nullable(),
+  startedAt: isoInstant,
+  finishedAt: isoInstant.nullable(),
+  ...syncCounts,
+  error: z.string().nullable(),
+});
+export type SyncRun = z.infer<typeof syncRunSchema>;
+
 export const directorySchema = z.object({
   id: z.string(),
   name: z.string(),
-  provider: providerSchema,
+  provider: directoryKindSchema,
   createdAt: isoInstant,
+  /** When the last successful sync finished. */
   lastSyncAt: isoInstant.nullable(),
+  intervalMinutes: z.number().int(),
+  paused: z.boolean(),
+  /** The non-secret settings (URLs, tenant, client id…); credentials are never returned. */
+  settings: z.record(z.string(), z.unknown()),
+  lastSync: syncRunSchema.nullable(),
+  nextSyncAt: isoInstant.nullable(),
 });
 
 export const personSchema = z.object({
@@ -205,6 +237,34 @@ export const contract = {
     z.object({ id: z.string().min(1).max(100) }).strict(),
     z.object({ connection: connectionSchema, token: z.string() }),
   ),
+  createDirectory: call(
+    'Adds a polled directory. Credentials are encrypted at rest and never returned.',
+    z
+      .object({
+        kind: directoryKindSchema,
+        name: z.string().trim().min(1).max(200),
+        settings: z.record(z.string().max(100), z.unknown()),
+        credentials: z.record(z.string().max(100), z.unknown()),
+        intervalMinutes: z.number().int().min(1).max(1440).optional(),
+      })
+      .strict(),
+    z.object({ directory: directorySchema }),
+  ),
+  removeDirectory: call(
+    'Stops polling a directory and forgets its credentials; its history stays.',
+    z.object({ id: z.string().min(1).max(100) }).strict(),
+    z.object({ id: z.string() }),
+  ),
+  testDirectory: call(
+    "Calls the directory's API once with its stored credentials.",
+    z.object({ id: z.string().min(1).max(100) }).strict(),
+    z.object({ ok: z.boolean(), message: z.string() }),
+  ),
+  syncDirectory: call(
+    'Starts a sync now; progress arrives on the push stream (sync.progress).',
+    z.object({ id: z.string().min(1).max(100), full: z.boolean().optional() }).strict(),
+    z.object({ syncId: z.number().int() }),
+  ),
   getSettings: call('User preferences.', z.object({}).strict(), z.object({ theme: themeSchema })),
   updateSettings: call(
     'Change user preferences; returns the new settings.',
@@ -226,9 +286,13 @@ export const pushSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('sync.progress'),
     directoryId: z.string(),
+    syncId: z.number().int(),
+    /** starting, users, groups, members, changes, deletions, then done or failed. */
     phase: z.string(),
-    done: z.number().int(),
-    total: z.number().int().nullable(),
+    ...syncCounts,
+    /** Set while the sync waits out a rate limit or a retry. */
+    waiting: z.string().nullable(),
+    error: z.string().nullable(),
   }),
 ]);
 export type PushMessage = z.infer<typeof pushSchema>;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core/core';
 import { startDashboardServer, type DashboardServer } from '../../src/main/host/dashboard-server';
 import { insertSource } from '../helpers/seed';
+import { migrations } from '../../src/main/core/store/migrations/index';
 import { tmpDataDir } from '../helpers/tmp';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -59,7 +60,7 @@ describe('dashboard HTTP transport', () => {
     const body = JSON.parse(r.body) as { ok: boolean; value: { host: string; schemaVersion: number } };
     expect(body.ok).toBe(true);
     expect(body.value.host).toBe('headless');
-    expect(body.value.schemaVersion).toBe(1);
+    expect(body.value.schemaVersion).toBe(migrations.length);
   });
 
   it.each([

@@ -3,8 +3,14 @@
  * utility process and in `rollcall serve`; it never imports `electron`.
  */
 import type { PushMessage } from '../../shared/contract';
+import { providerModules as builtInProviders } from '../directories/providers/index';
+import { Directories, type ProviderModules } from '../directories/registry';
+import { DirectorySync } from '../directories/service';
+import { SyncBusyError } from '../directories/sync';
+import type { FetchLike } from '../directories/http';
 import { Connections } from './connections';
-import { createDispatch, type Dispatch, type Handlers } from './dispatch';
+import { ConflictError, createDispatch, type Dispatch, type Handlers } from './dispatch';
+import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
 import * as q from './queries';
 import { Store } from './store/store';
 import { APP_VERSION } from './version';
@@ -18,11 +24,21 @@ export interface CoreOptions {
   log?: (message: string) => void;
   /** WAL checkpoints on a worker thread (default true; see store/checkpointer.ts). */
   backgroundCheckpoints?: boolean;
+  /** Where credentials are sealed (default: the key file beside the database). */
+  secrets?: SecretStore;
+  /** Directory providers (default: the built-in ones; tests pass their own). */
+  providers?: ProviderModules;
+  /** The HTTP transport of the pollers (default: Node's fetch). */
+  fetch?: FetchLike;
+  /** Poll directories on their intervals (default true). The CLI's one-shot commands turn it off. */
+  scheduleDirectories?: boolean;
 }
 
 export interface Core {
   readonly store: Store;
   readonly connections: Connections;
+  readonly directories: Directories;
+  readonly directorySync: DirectorySync;
   readonly dispatch: Dispatch;
   onPush(listener: (message: PushMessage) => void): () => void;
   /** Publishes a push message to every subscriber (used by the listeners and pollers). */
@@ -39,6 +55,22 @@ export function createCore(options: CoreOptions): Core {
   let scimOrigin: string | null = null;
   const listeners = new Set<(message: PushMessage) => void>();
   const connections = new Connections(store);
+  const directories = new Directories(
+    store,
+    options.secrets ?? KeyFileSecretStore.open(options.dataDir),
+    options.providers ?? builtInProviders,
+  );
+  const directorySync = new DirectorySync(store, directories, {
+    now,
+    fetch: options.fetch,
+    log: options.log,
+    onProgress: (p) => push({ kind: 'sync.progress', ...p }),
+  });
+  const directoryView = (id: string) => {
+    const d = q.listSources(store.db, scimOrigin).directories.find((x) => x.id === id);
+    if (!d) throw new Error(`directory ${id} vanished`);
+    return d;
+  };
   const connectionView = (id: string) => {
     const c = q.listSources(store.db, scimOrigin).connections.find((x) => x.id === id);
     if (!c) throw new Error(`connection ${id} vanished`);
@@ -73,6 +105,40 @@ export function createCore(options: CoreOptions): Core {
       const rotated = connections.rotateToken(input.id);
       push({ kind: 'sources.changed' });
       return { connection: connectionView(rotated.id), token: rotated.token };
+    },
+    createDirectory: async (input) => {
+      const created = await directories.add({
+        kind: input.kind,
+        name: input.name,
+        config: input.settings,
+        secrets: input.credentials,
+        intervalMinutes: input.intervalMinutes,
+      });
+      push({ kind: 'sources.changed' });
+      return { directory: directoryView(created.id) };
+    },
+    removeDirectory: (input) => {
+      const removed = directories.remove(input.id);
+      push({ kind: 'sources.changed' });
+      return { id: removed.id };
+    },
+    testDirectory: async (input) => {
+      const { provider, http } = await directories.open(input.id, { fetch: options.fetch, http: { retries: 1, timeoutMs: 15_000 } });
+      try {
+        return { ok: true, message: await provider.test(http, AbortSignal.timeout(30_000)) };
+      } catch (err) {
+        return { ok: false, message: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    syncDirectory: async (input) => {
+      try {
+        const { syncId, done } = await directorySync.begin(input.id, 'manual', input.full ?? false);
+        done.finally(() => push({ kind: 'sources.changed' })).catch(() => undefined);
+        return { syncId };
+      } catch (err) {
+        if (err instanceof SyncBusyError) throw new ConflictError(err.message);
+        throw err;
+      }
     },
     getSettings: () => readSettings(store),
     updateSettings: (input) => {
@@ -109,9 +175,13 @@ export function createCore(options: CoreOptions): Core {
   }, options.pollIntervalMs ?? 500);
   timer.unref();
 
+  if (options.scheduleDirectories ?? true) directorySync.start();
+
   return {
     store,
     connections,
+    directories,
+    directorySync,
     dispatch: createDispatch(handlers, options.log),
     onPush(listener) {
       listeners.add(listener);
@@ -124,10 +194,12 @@ export function createCore(options: CoreOptions): Core {
     close() {
       clearInterval(timer);
       listeners.clear();
+      void directorySync.stop();
       store.close();
     },
     async closeGracefully() {
       clearInterval(timer);
+      await directorySync.stop();
       listeners.clear();
       await store.closeGracefully();
     },

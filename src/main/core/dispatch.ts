@@ -19,6 +19,15 @@ export type Handlers = { [N in CallName]: (input: CallParsedInput<N>) => CallOut
 
 export class NotFoundError extends Error {}
 export class ConflictError extends Error {}
+/** Input that passed the contract's schema but is wrong in substance (a bad provider config, say). */
+export class InvalidInputError extends Error {
+  constructor(
+    message: string,
+    readonly issues?: NonNullable<ApiErrorBody['issues']>,
+  ) {
+    super(message);
+  }
+}
 
 export type Dispatch = (name: string, input: unknown) => Promise<Envelope>;
 
@@ -44,6 +53,8 @@ export function createDispatch(handlers: Handlers, log: (message: string) => voi
       if (err instanceof InvalidCursorError) return { ok: false, error: { code: 'invalid_input', message: err.message } };
       if (err instanceof NotFoundError) return { ok: false, error: { code: 'not_found', message: err.message } };
       if (err instanceof ConflictError) return { ok: false, error: { code: 'conflict', message: err.message } };
+      if (err instanceof InvalidInputError)
+        return { ok: false, error: { code: 'invalid_input', message: err.message, issues: err.issues } };
       // Never echo the input (it may hold secrets); the message and call name are enough to debug.
       log(`rollcall: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       return { ok: false, error: { code: 'internal', message: `Internal error in ${name}` } };

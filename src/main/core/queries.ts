@@ -2,7 +2,7 @@
  * Read models for the UI: each function answers one contract call from the database.
  * Pure SQL with bound parameters; cursors are opaque strings holding the last row's key.
  */
-import type { CallOutput, CallParsedInput, RollcallEvent } from '../../shared/contract';
+import type { CallOutput, CallParsedInput, RollcallEvent, SyncRun } from '../../shared/contract';
 import type { Db } from './store/db';
 import type { EventRow } from './store/events';
 
@@ -248,10 +248,12 @@ export function listSources(db: Db, scimOrigin: string | null): CallOutput<'list
         created_at: string;
         last_request_at: string | null;
         last_sync_at: string | null;
+        paused: number;
       }
     >(
       `SELECT s.*, (SELECT max(received_at) FROM scim_exchanges x WHERE x.connection_id = s.id) AS last_request_at,
-              NULL AS last_sync_at
+              (SELECT max(finished_at) FROM directory_syncs d WHERE d.source_id = s.id AND d.status = 'ok') AS last_sync_at,
+              s.paused
          FROM sources s WHERE s.removed_at IS NULL ORDER BY s.created_at`,
     )
     .all();
@@ -270,8 +272,62 @@ export function listSources(db: Db, scimOrigin: string | null): CallOutput<'list
         createdAt: r.created_at,
         lastRequestAt: r.last_request_at,
       })),
-    directories: rows
-      .filter((r) => r.kind === 'directory')
-      .map((r) => ({ id: r.id, name: r.name, provider: r.provider as Provider, createdAt: r.created_at, lastSyncAt: r.last_sync_at })),
+    directories: rows.filter((r) => r.kind === 'directory').map((r) => directoryView(db, r)),
+  };
+}
+
+interface SyncRunRow {
+  id: number;
+  trigger: SyncRun['trigger'];
+  full: number;
+  status: SyncRun['status'];
+  mode: SyncRun['mode'];
+  started_at: string;
+  finished_at: string | null;
+  pages: number;
+  users: number;
+  groups: number;
+  memberships: number;
+  events: number;
+  error: string | null;
+}
+
+export const toSyncRun = (r: SyncRunRow): SyncRun => ({
+  id: r.id,
+  trigger: r.trigger,
+  full: r.full === 1,
+  status: r.status,
+  mode: r.mode,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  pages: r.pages,
+  users: r.users,
+  groups: r.groups,
+  memberships: r.memberships,
+  events: r.events,
+  error: r.error,
+});
+
+type DirectoryView = CallOutput<'listSources'>['directories'][number];
+
+function directoryView(
+  db: Db,
+  r: { id: string; name: string; provider: string; config: string; created_at: string; last_sync_at: string | null; paused: number },
+): DirectoryView {
+  const stored = JSON.parse(r.config) as { provider?: Record<string, unknown>; intervalMinutes?: number };
+  const intervalMinutes = stored.intervalMinutes ?? 15;
+  const last = db.prepare<[string], SyncRunRow>('SELECT * FROM directory_syncs WHERE source_id = ? ORDER BY id DESC LIMIT 1').get(r.id);
+  const paused = r.paused === 1;
+  return {
+    id: r.id,
+    name: r.name,
+    provider: r.provider as DirectoryView['provider'],
+    createdAt: r.created_at,
+    lastSyncAt: r.last_sync_at,
+    intervalMinutes,
+    paused,
+    settings: stored.provider ?? {},
+    lastSync: last ? toSyncRun(last) : null,
+    nextSyncAt: paused ? null : last ? new Date(Date.parse(last.started_at) + intervalMinutes * 60_000).toISOString() : null,
   };
 }

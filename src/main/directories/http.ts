@@ -149,6 +149,8 @@ export class HttpClient {
   private notBefore = 0;
   /** Requests sent, retries included (for the benchmark and the progress report). */
   requests = 0;
+  /** Called before every wait; the sync engine points it at its progress report. */
+  onWait: ((wait: RetryWait) => void) | undefined;
 
   constructor(private readonly options: HttpClientOptions = {}) {
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
@@ -159,6 +161,7 @@ export class HttpClient {
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.onWait = options.onWait;
   }
 
   async getJson<T = unknown>(url: string, options: Omit<RequestOptions, 'method'> = {}): Promise<HttpResponse<T>> {
@@ -267,7 +270,7 @@ export class HttpClient {
   }
 
   private async wait(info: RetryWait, signal: AbortSignal): Promise<void> {
-    this.options.onWait?.(info);
+    this.onWait?.(info);
     try {
       await this.sleep(info.delayMs, signal);
     } catch {

@@ -2,6 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../../../src/main/core/core';
 import { CoreClient, serveCore, type FromCore, type ToCore } from '../../../src/main/core/port-protocol';
+import { migrations } from '../../../src/main/core/store/migrations/index';
 import { tmpDataDir } from '../../helpers/tmp';
 
 describe('main ⇄ core utility-process protocol', () => {
@@ -20,7 +21,7 @@ describe('main ⇄ core utility-process protocol', () => {
     port1.on('message', (m: FromCore) => client.receive(m));
 
     const info = await client.call('getAppInfo', {});
-    expect(info).toMatchObject({ ok: true, value: { host: 'electron', schemaVersion: 1 } });
+    expect(info).toMatchObject({ ok: true, value: { host: 'electron', schemaVersion: migrations.length } });
     const bad = await client.call('listPeople', { limit: 'all' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     const [a, b] = await Promise.all([client.call('updateSettings', { theme: 'light' }), client.call('getDashboard', {})]);

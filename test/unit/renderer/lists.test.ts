@@ -10,6 +10,7 @@ import {
   modeLabel,
   syncProgressFraction,
   syncProgressLabel,
+  type SyncProgressMessage,
 } from '../../../src/renderer/src/lib/sources';
 import { effectiveTheme, parseTheme, themeAttribute } from '../../../src/renderer/src/lib/theme';
 import { errorMessage } from '../../../src/renderer/src/lib/errors';
@@ -166,48 +167,47 @@ describe('dashboard cards', () => {
 });
 
 describe('sources', () => {
+  const progress = (over: Partial<SyncProgressMessage>): SyncProgressMessage => ({
+    kind: 'sync.progress',
+    directoryId: 'd1',
+    syncId: 1,
+    phase: 'users',
+    pages: 1,
+    users: 0,
+    groups: 0,
+    memberships: 0,
+    events: 0,
+    waiting: null,
+    error: null,
+    ...over,
+  });
+
   it('tracks sync progress per directory and drops finished syncs', () => {
-    let map = applySyncProgress(
-      {},
-      {
-        kind: 'sync.progress',
-        directoryId: 'd1',
-        phase: 'users',
-        done: 10,
-        total: 100,
-      },
-    );
-    map = applySyncProgress(map, {
-      kind: 'sync.progress',
-      directoryId: 'd2',
-      phase: 'groups',
-      done: 3,
-      total: null,
-    });
-    expect(map).toEqual({
-      d1: { phase: 'users', done: 10, total: 100 },
-      d2: { phase: 'groups', done: 3, total: null },
-    });
+    let map = applySyncProgress({}, progress({ directoryId: 'd1', users: 10 }));
+    map = applySyncProgress(map, progress({ directoryId: 'd2', phase: 'groups', groups: 3 }));
+    expect(map.d1).toMatchObject({ phase: 'users', users: 10 });
+    expect(map.d2).toMatchObject({ phase: 'groups', groups: 3 });
     const before = map;
-    map = applySyncProgress(map, {
-      kind: 'sync.progress',
-      directoryId: 'd1',
-      phase: 'done',
-      done: 100,
-      total: 100,
-    });
-    expect(map).toEqual({ d2: { phase: 'groups', done: 3, total: null } });
+    map = applySyncProgress(map, progress({ directoryId: 'd1', phase: 'done', users: 100 }));
+    expect(Object.keys(map)).toEqual(['d2']);
     expect(before.d1).toBeDefined(); // not mutated
-    expect(isSyncFinished({ phase: 'Completed', done: 1, total: 1 })).toBe(true);
+    map = applySyncProgress(map, progress({ directoryId: 'd2', phase: 'failed', error: 'HTTP 500' }));
+    expect(map).toEqual({});
+    expect(isSyncFinished({ phase: 'deletions' })).toBe(false);
   });
 
   it('labels progress', () => {
-    expect(syncProgressLabel({ phase: 'users', done: 1200, total: 5000 })).toBe('Syncing users: 1,200 of 5,000');
-    expect(syncProgressLabel({ phase: 'group_members', done: 3, total: null })).toBe('Syncing group members: 3');
-    expect(syncProgressFraction({ phase: 'users', done: 50, total: 200 })).toBe(0.25);
-    expect(syncProgressFraction({ phase: 'users', done: 500, total: 200 })).toBe(1);
-    expect(syncProgressFraction({ phase: 'users', done: 5, total: null })).toBeNull();
-    expect(syncProgressFraction({ phase: 'users', done: 5, total: 0 })).toBeNull();
+    expect(syncProgressLabel(progress({ users: 1200, groups: 3, memberships: 0, events: 1203 }))).toBe(
+      'Reading users: 1,200 users · 3 groups · 0 memberships · 1,203 changes',
+    );
+    expect(syncProgressLabel(progress({ phase: 'members', waiting: 'HTTP 429: retrying in 3 s' }))).toBe(
+      'Reading memberships: 0 users · 0 groups · 0 memberships · 0 changes (HTTP 429: retrying in 3 s)',
+    );
+    const previous = { users: 100, groups: 50, memberships: 50 };
+    expect(syncProgressFraction(progress({ users: 50 }), previous)).toBe(0.25);
+    expect(syncProgressFraction(progress({ users: 500 }), previous)).toBe(0.98);
+    expect(syncProgressFraction(progress({ users: 5 }), null)).toBeNull();
+    expect(syncProgressFraction(progress({ users: 5 }), { users: 0, groups: 0, memberships: 0 })).toBeNull();
     expect(modeLabel('relay')).toBe('Relay to app');
     expect(modeLabel('store')).toBe('Store');
   });

@@ -3,40 +3,55 @@ import type { PushMessage } from '../../../shared/contract';
 import { formatCount } from './format';
 
 export type SyncProgressMessage = Extract<PushMessage, { kind: 'sync.progress' }>;
-export interface SyncProgress {
-  phase: string;
-  done: number;
-  total: number | null;
-}
+export type SyncProgress = Omit<SyncProgressMessage, 'kind' | 'directoryId'>;
 export type SyncProgressMap = Readonly<Record<string, SyncProgress>>;
 
-const FINISHED_PHASES = new Set(['done', 'complete', 'completed', 'finished', 'failed', 'error']);
-
-export function isSyncFinished(p: SyncProgress): boolean {
-  return FINISHED_PHASES.has(p.phase.toLowerCase());
+/** What the directory's previous sync saw: the yardstick for this one's progress bar. */
+export interface SyncTotals {
+  users: number;
+  groups: number;
+  memberships: number;
 }
 
-/** Records a progress message; a finished sync is dropped from the map. */
+export function isSyncFinished(p: Pick<SyncProgress, 'phase'>): boolean {
+  return p.phase === 'done' || p.phase === 'failed';
+}
+
+/** Records a progress message; a finished sync is dropped from the map (the source list shows its result). */
 export function applySyncProgress(map: SyncProgressMap, message: SyncProgressMessage): SyncProgressMap {
-  const { directoryId, phase, done, total } = message;
+  const { kind: _kind, directoryId, ...progress } = message;
   const next: Record<string, SyncProgress> = { ...map };
-  if (isSyncFinished({ phase, done, total })) delete next[directoryId];
-  else next[directoryId] = { phase, done, total };
+  if (isSyncFinished(progress)) delete next[directoryId];
+  else next[directoryId] = progress;
   return next;
 }
 
-/** "Syncing users: 1,200 of 5,000" (or without the total when it is not known). */
+const PHASE_LABELS: Record<string, string> = {
+  starting: 'Starting',
+  users: 'Reading users',
+  groups: 'Reading groups',
+  members: 'Reading memberships',
+  changes: 'Reading changes',
+  deletions: 'Recording deletions',
+};
+
+/** "Reading users: 1,200 users · 3 groups · 0 memberships · 1,203 changes" (+ a wait, if any). */
 export function syncProgressLabel(p: SyncProgress): string {
-  const phase = p.phase.replace(/[._-]+/g, ' ').trim() || 'data';
-  return p.total === null
-    ? `Syncing ${phase}: ${formatCount(p.done)}`
-    : `Syncing ${phase}: ${formatCount(p.done)} of ${formatCount(p.total)}`;
+  const phase = PHASE_LABELS[p.phase] ?? p.phase.replace(/[._-]+/g, ' ').trim();
+  const counts = `${formatCount(p.users)} users · ${formatCount(p.groups)} groups · ${formatCount(p.memberships)} memberships · ${formatCount(p.events)} changes`;
+  return p.waiting ? `${phase}: ${counts} (${p.waiting})` : `${phase}: ${counts}`;
 }
 
-/** Progress as a value for <progress> (0–1), or null when the total is unknown. */
-export function syncProgressFraction(p: SyncProgress): number | null {
-  if (p.total === null || p.total <= 0) return null;
-  return Math.min(1, Math.max(0, p.done / p.total));
+/**
+ * Progress as a value for <progress> (0–1), judged against what the previous sync saw; null
+ * (an indeterminate bar) when there is no previous sync to compare with.
+ */
+export function syncProgressFraction(p: SyncProgress, previous: SyncTotals | null): number | null {
+  if (!previous) return null;
+  const total = previous.users + previous.groups + previous.memberships;
+  if (total <= 0) return null;
+  if (p.phase === 'deletions') return 0.99;
+  return Math.min(0.98, Math.max(0, (p.users + p.groups + p.memberships) / total));
 }
 
 export function modeLabel(mode: 'store' | 'relay'): string {

@@ -18,6 +18,7 @@ import {
   syncProgressLabel,
   type SyncProgress,
   type SyncProgressMap,
+  type SyncTotals,
 } from '../lib/sources';
 import { formatRoute } from '../store/route';
 
@@ -297,8 +298,8 @@ function Connections({
   );
 }
 
-function SyncBar({ progress }: { progress: SyncProgress }) {
-  const fraction = syncProgressFraction(progress);
+function SyncBar({ progress, previous }: { progress: SyncProgress; previous: SyncTotals | null }) {
+  const fraction = syncProgressFraction(progress, previous);
   const label = syncProgressLabel(progress);
   return (
     <div className="sync">
@@ -344,7 +345,7 @@ function Directories({ directories, progress }: { directories: Sources['director
                     </td>
                     <td className="nowrap">
                       {p ? (
-                        <SyncBar progress={p} />
+                        <SyncBar progress={p} previous={d.lastSync?.status === 'ok' ? d.lastSync : null} />
                       ) : d.lastSyncAt ? (
                         <Time iso={d.lastSyncAt} relative />
                       ) : (

@@ -1,4 +1,5 @@
 import * as m0001 from './0001-initial';
+import * as m0002 from './0002-directories';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +11,7 @@ export interface Migration {
  * Every schema change Rollcall ever made, in order. Append only: a released migration is never
  * edited, because databases in the field have already run it.
  */
-export const migrations: readonly Migration[] = [{ version: 1, name: '0001-initial', up: m0001.up }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: '0001-initial', up: m0001.up },
+  { version: 2, name: '0002-directories', up: m0002.up },
+];

@@ -1,0 +1,303 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpClient } from '../../../src/main/directories/http';
+import { loadCursor, runSync, SyncBusyError, type SyncProgress } from '../../../src/main/directories/sync';
+import type { SyncPage } from '../../../src/main/directories/types';
+import { Store } from '../../../src/main/core/store/store';
+import { Script, scriptedProvider, user } from '../../helpers/directory';
+import { insertSource } from '../../helpers/seed';
+import { tmpDataDir } from '../../helpers/tmp';
+
+const DIR = 'dir-1';
+let store: Store;
+let script: Script;
+let clock: number;
+const now = () => new Date(clock);
+
+beforeEach(() => {
+  store = Store.open(tmpDataDir(), { backgroundCheckpoints: false });
+  insertSource(store, { id: DIR, kind: 'directory', provider: 'okta', name: 'Okta' });
+  script = new Script();
+  clock = Date.parse('2026-03-02T09:00:00.000Z');
+});
+afterEach(() => store.close());
+
+const sync = (extra: { full?: boolean; onProgress?: (p: SyncProgress) => void } = {}) =>
+  runSync({ store, directoryId: DIR, provider: scriptedProvider(script), http: new HttpClient(), trigger: 'cli', now, ...extra });
+
+const events = (afterSeq = 0) =>
+  store.db
+    .prepare<
+      [number],
+      {
+        seq: number;
+        type: string;
+        account_id: string | null;
+        group_id: string | null;
+        subject: string;
+        before: string | null;
+        after: string | null;
+        occurred_at: string;
+        actor: string | null;
+      }
+    >('SELECT seq, type, account_id, group_id, subject, before, after, occurred_at, actor FROM events WHERE seq > ? ORDER BY seq')
+    .all(afterSeq);
+const maxSeq = () => (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;
+/** Everything the engine may write about the directory's state, as text: equal text, nothing written. */
+const stateDump = () =>
+  JSON.stringify([
+    store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
+    store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
+    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
+    store.db.prepare('SELECT count(*) FROM events').get(),
+  ]);
+
+const baseline = (): SyncPage[] => [
+  { phase: 'users', users: [user('u1'), user('u2'), user('u3')] },
+  { phase: 'groups', groups: [{ id: 'g1', displayName: 'Engineering', attributes: { description: 'Eng' } }] },
+  {
+    phase: 'members',
+    members: [
+      { groupId: 'g1', memberId: 'u1', memberType: 'User' },
+      { groupId: 'g1', memberId: 'u2', memberType: 'User' },
+    ],
+  },
+];
+
+describe('directory sync engine', () => {
+  it('records a first snapshot as created users, groups and memberships, and stores the cursor', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot', cursor: { next: 'abc' } });
+    const summary = await sync();
+    expect(summary).toMatchObject({ status: 'ok', mode: 'snapshot', users: 3, groups: 1, memberships: 2, events: 6, pages: 3 });
+    expect(events().map((e) => `${e.type}:${e.subject}`)).toEqual([
+      'user.created:u1@example.com',
+      'user.created:u2@example.com',
+      'user.created:u3@example.com',
+      'group.created:Engineering',
+      'group.member_added:u1@example.com',
+      'group.member_added:u2@example.com',
+    ]);
+    expect(JSON.parse(events()[4]!.after!)).toEqual({ group: 'Engineering', member: 'u1@example.com' });
+    expect(loadCursor(store, DIR)).toEqual({ next: 'abc' });
+    const row = store.db.prepare("SELECT user_name, email_key, active, status FROM accounts WHERE id = 'u1'").get();
+    expect(row).toEqual({ user_name: 'u1@example.com', email_key: 'u1@example.com', active: 1, status: 'active' });
+  });
+
+  it('writes nothing and emits nothing when the directory has not changed', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot' }).push({ pages: baseline(), mode: 'snapshot' });
+    await sync();
+    const before = stateDump();
+    clock += 60_000;
+    const summary = await sync();
+    expect(summary).toMatchObject({ status: 'ok', events: 0, users: 3, memberships: 2 });
+    expect(stateDump()).toBe(before);
+  });
+
+  it('diffs attributes, status and membership; deletes what a snapshot no longer lists', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    await sync();
+    const seq = maxSeq();
+    clock += 3_600_000;
+    script.push({
+      mode: 'snapshot',
+      pages: [
+        {
+          users: [
+            user('u1', { attributes: { login: 'u1@example.com', department: 'Sales', title: 'Engineer' } }),
+            user('u2', {
+              status: 'suspended',
+              active: false,
+              attributes: { login: 'u2@example.com', department: 'Engineering', title: 'Engineer' },
+            }),
+            // u3 is gone
+            user('u4'),
+          ],
+        },
+        { groups: [{ id: 'g1', displayName: 'Engineers', attributes: { description: 'Eng' } }] },
+        { members: [{ groupId: 'g1', memberId: 'u4', memberType: 'User' }] },
+      ],
+    });
+    const summary = await sync();
+    expect(summary.status).toBe('ok');
+    const got = events(seq);
+    expect(got.map((e) => `${e.type}:${e.subject}`)).toEqual([
+      'user.updated:u1@example.com',
+      'user.deactivated:u2@example.com',
+      'user.created:u4@example.com',
+      'group.updated:Engineers',
+      'group.member_added:u4@example.com',
+      // deletions after the snapshot: memberships first, then groups, then users
+      'group.member_removed:u1@example.com',
+      'group.member_removed:u2@example.com',
+      'user.deleted:u3@example.com',
+    ]);
+    expect(JSON.parse(got[0]!.before!)).toEqual({ department: 'Engineering' });
+    expect(JSON.parse(got[0]!.after!)).toEqual({ department: 'Sales' });
+    expect(JSON.parse(got[1]!.before!)).toEqual({ status: 'active' });
+    expect(JSON.parse(got[1]!.after!)).toEqual({ status: 'suspended' });
+    expect(JSON.parse(got[3]!.after!)).toEqual({ displayName: 'Engineers' });
+    expect(got.every((e) => e.occurred_at === new Date(clock).toISOString())).toBe(true);
+    const u3 = store.db.prepare("SELECT active, deleted_at FROM accounts WHERE id = 'u3'").get() as { active: number; deleted_at: string };
+    expect(u3.active).toBe(0);
+    expect(u3.deleted_at).toBe(new Date(clock).toISOString());
+    // and a reactivation
+    script.push({ mode: 'delta', pages: [{ users: [user('u2')] }] });
+    const seq2 = maxSeq();
+    await sync();
+    expect(events(seq2).map((e) => e.type)).toEqual(['user.reactivated']);
+  });
+
+  it('applies delta rounds with the provider’s time and actor, and deletes nothing unseen', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot', cursor: 'c1' });
+    await sync();
+    const seq = maxSeq();
+    script.push({
+      mode: 'delta',
+      cursor: 'c2',
+      pages: [
+        {
+          phase: 'changes',
+          users: [user('u1', { status: 'disabled', active: false, occurredAt: '2026-03-02T08:55:00.000Z', actor: 'admin@example.com' })],
+          removedMembers: [
+            { groupId: 'g1', memberId: 'u2', memberType: 'User', occurredAt: '2026-03-02T08:56:00.000Z', actor: 'admin@example.com' },
+          ],
+          members: [{ groupId: 'g1', memberId: 'u3', memberType: 'User' }],
+          removedUsers: [{ id: 'nobody' }],
+        },
+      ],
+    });
+    const summary = await sync();
+    expect(script.calls[1]).toEqual({ cursor: 'c1', full: false });
+    expect(summary).toMatchObject({ mode: 'delta', events: 3 });
+    const got = events(seq);
+    expect(got.map((e) => [e.type, e.subject, e.occurred_at, e.actor])).toEqual([
+      ['user.deactivated', 'u1@example.com', '2026-03-02T08:55:00.000Z', 'admin@example.com'],
+      ['group.member_added', 'u3@example.com', new Date(clock).toISOString(), null],
+      ['group.member_removed', 'u2@example.com', '2026-03-02T08:56:00.000Z', 'admin@example.com'],
+    ]);
+    expect(loadCursor(store, DIR)).toBe('c2');
+    // a user removed in a delta ends their memberships, one event each
+    const seq2 = maxSeq();
+    script.push({ mode: 'delta', pages: [{ removedUsers: [{ id: 'u1' }] }] });
+    await sync();
+    expect(events(seq2).map((e) => `${e.type}:${e.subject}`)).toEqual([
+      'user.deleted:u1@example.com',
+      'group.member_removed:u1@example.com',
+    ]);
+  });
+
+  it('passes a full request on without the cursor', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot', cursor: 'c1' }).push({ pages: baseline(), mode: 'snapshot', cursor: 'c2' });
+    await sync();
+    await sync({ full: true });
+    expect(script.calls[1]).toEqual({ cursor: null, full: true });
+  });
+
+  it('keeps what a failed round applied, deletes nothing, keeps the old cursor, and a rerun emits nothing twice', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot', cursor: 'c1' });
+    await sync();
+    const seq = maxSeq();
+    const changed: SyncPage[] = [{ users: [user('u1', { displayName: 'Renamed' })] }, { users: [] }];
+    script.push({ pages: changed, mode: 'snapshot', cursor: 'c2', fail: new Error('Okta answered 500 three times'), failAfter: 1 });
+    const failed = await sync();
+    expect(failed).toMatchObject({ status: 'failed', error: 'Okta answered 500 three times' });
+    expect(events(seq).map((e) => e.type)).toEqual(['user.updated']); // applied before the failure, nothing deleted
+    expect(loadCursor(store, DIR)).toBe('c1');
+    const run = store.db.prepare('SELECT status, error FROM directory_syncs ORDER BY id DESC LIMIT 1').get();
+    expect(run).toEqual({ status: 'failed', error: 'Okta answered 500 three times' });
+    // the rerun from c1 sees the same change again: already applied, nothing new
+    script.push({
+      pages: [{ users: [user('u1', { displayName: 'Renamed' }), user('u2'), user('u3')] }, ...baseline().slice(1)],
+      mode: 'snapshot',
+      cursor: 'c2',
+    });
+    const again = await sync();
+    expect(script.calls[2]!.cursor).toBe('c1');
+    expect(again).toMatchObject({ status: 'ok', events: 0 });
+    expect(loadCursor(store, DIR)).toBe('c2');
+  });
+
+  it('records a sign-in time without an event', async () => {
+    script
+      .push({ pages: baseline(), mode: 'snapshot' })
+      .push({
+        pages: [{ users: [user('u1', { lastSignInAt: '2026-03-02T08:00:00.000Z' }), user('u2'), user('u3')] }, ...baseline().slice(1)],
+        mode: 'snapshot',
+      });
+    await sync();
+    const seq = maxSeq();
+    await sync();
+    expect(events(seq)).toEqual([]);
+    expect(store.db.prepare("SELECT last_sign_in_at FROM accounts WHERE id = 'u1'").get()).toEqual({
+      last_sign_in_at: '2026-03-02T08:00:00.000Z',
+    });
+  });
+
+  it('treats the same membership twice in a page as one change, and a re-appearing user as created again', async () => {
+    script.push({
+      mode: 'delta',
+      pages: [
+        { users: [user('u1')], groups: [{ id: 'g1', displayName: 'G', attributes: {} }] },
+        {
+          members: [
+            { groupId: 'g1', memberId: 'u1', memberType: 'User' },
+            { groupId: 'g1', memberId: 'u1', memberType: 'User' },
+          ],
+        },
+        { removedUsers: [{ id: 'u1' }] },
+        { users: [user('u1')] },
+      ],
+    });
+    await sync();
+    expect(events().map((e) => e.type)).toEqual([
+      'user.created',
+      'group.created',
+      'group.member_added',
+      'user.deleted',
+      'group.member_removed',
+      'user.created',
+    ]);
+  });
+
+  it('reports progress page by page and ends with done', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    const seen: SyncProgress[] = [];
+    await sync({ onProgress: (p) => seen.push(p) });
+    expect(seen.map((p) => p.phase)).toEqual(['starting', 'users', 'groups', 'members', 'deletions', 'done']);
+    expect(seen.at(-1)).toMatchObject({ users: 3, groups: 1, memberships: 2, events: 6, error: null });
+  });
+
+  it('refuses a second sync while one holds the lease, and takes over a lapsed lease', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = {
+      kind: 'okta' as const,
+      async *sync() {
+        await gate;
+        yield { users: [user('u1')] };
+        return { mode: 'delta' as const, cursor: null };
+      },
+      test: async () => 'ok',
+    };
+    const first = runSync({ store, directoryId: DIR, provider: slow, http: new HttpClient(), trigger: 'cli', now });
+    script.push({ pages: [], mode: 'delta' });
+    await expect(sync()).rejects.toBeInstanceOf(SyncBusyError);
+    release();
+    expect((await first).status).toBe('ok');
+    // A process that died mid-sync leaves a running row; once its lease lapses the next sync takes over.
+    store.db
+      .prepare(
+        "INSERT INTO directory_syncs (source_id, trigger, full, status, started_at, heartbeat_at) VALUES (?, 'schedule', 0, 'running', ?, ?)",
+      )
+      .run(DIR, '2026-03-02T08:00:00.000Z', '2026-03-02T08:00:00.000Z');
+    expect((await sync()).status).toBe('ok');
+    const abandoned = store.db.prepare("SELECT status, error FROM directory_syncs WHERE started_at = '2026-03-02T08:00:00.000Z'").get();
+    expect(abandoned).toEqual({ status: 'failed', error: 'interrupted: the process running it stopped' });
+  });
+
+  it('keeps the hash chain intact across sync writes', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    await sync();
+    const rows = store.db.prepare('SELECT prev_hash, hash FROM events ORDER BY seq').all() as { prev_hash: string; hash: string }[];
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+  });
+});
