@@ -153,7 +153,7 @@ describe('Okta provider: full round', () => {
     statuses.forEach((s, i) => {
       const u = users.get(userIds[i]!)!;
       expect([u.status, u.active], s).toEqual(expected[s]);
-      expect(u.attributes.status).toBe(s);
+      expect(u.attributes.oktaStatus).toBe(s);
     });
     const active = users.get(userIds[0]!)!;
     expect(active).toMatchObject({

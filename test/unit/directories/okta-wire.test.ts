@@ -55,7 +55,7 @@ describe('Okta status mapping', () => {
 });
 
 describe('Okta users and groups', () => {
-  it('keeps profile and status as attributes, and a custom profile "status" apart from the account status', () => {
+  it('keeps profile and Okta status as attributes, and a custom profile "status" apart from the account status', () => {
     const u = toDirUser({
       id: '00u1',
       status: 'SUSPENDED',
@@ -69,7 +69,7 @@ describe('Okta users and groups', () => {
       'profile.status': 'on leave',
       firstName: 'A',
       lastName: null,
-      status: 'SUSPENDED',
+      oktaStatus: 'SUSPENDED',
     });
     expect(u).toMatchObject({
       userName: 'a@example.com',

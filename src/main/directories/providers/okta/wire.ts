@@ -59,7 +59,7 @@ const STATUS_MAP: Record<string, DirUserStatus> = {
 /**
  * Okta status → normalised status. A status Okta adds later maps to `locked` (an account that
  * still exists and may still have access) rather than to anything that would read as offboarded;
- * the raw value stays visible in attributes.status.
+ * the raw value stays visible in attributes.oktaStatus.
  */
 export function mapOktaStatus(status: string): DirUserStatus {
   return STATUS_MAP[status] ?? 'locked';
@@ -122,17 +122,19 @@ export function checkMemberId(item: unknown, url: string, index: number): string
 }
 
 /**
- * attributes = the profile plus the status. Everything else on the User object changes without an
- * admin changing anything (lastLogin, lastUpdated, statusChanged, passwordChanged, _links…) or is
- * not about the person, so it is left out of the diff. A custom profile attribute that happens to be
- * called `status` is kept as `profile.status`.
+ * attributes = the profile plus Okta's own status as `oktaStatus` (the normalised status is a column
+ * of its own and the engine diffs it as `status`; keeping Okta's value apart makes a move between
+ * two Okta statuses that map alike, LOCKED_OUT → RECOVERY, visible as an update). Everything else on
+ * the User object changes without an admin changing anything (lastLogin, lastUpdated,
+ * statusChanged, passwordChanged, _links…) or is not about the person, so it is left out of the
+ * diff. A custom profile attribute called `status` or `oktaStatus` is kept as `profile.<name>`.
  */
 export function toDirUser(u: OktaUser): DirUser {
   const profile = u.profile;
   const status = mapOktaStatus(u.status);
   const attributes: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(profile)) attributes[k === 'status' ? 'profile.status' : k] = v;
-  attributes.status = u.status;
+  for (const [k, v] of Object.entries(profile)) attributes[k === 'status' || k === 'oktaStatus' ? `profile.${k}` : k] = v;
+  attributes.oktaStatus = u.status;
   const first = str(profile.firstName);
   const last = str(profile.lastName);
   const displayName = str(profile.displayName) ?? ([first, last].filter(Boolean).join(' ') || null);
