@@ -17,6 +17,7 @@ import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DirectoryHttpError, oauthToken, staticAuth, type AuthScheme, type HttpClient, type HttpClientOptions } from '../http';
 import { assertionClaims, privateKeyFrom, signJwt } from '../jwt';
+import type { ProviderModule } from '../registry';
 import type { DirGroup, DirMember, DirUser, DirectoryProvider, RemovedObject, SyncContext, SyncPage, SyncResult } from '../types';
 import {
   actorOf,
@@ -237,6 +238,15 @@ export function createOktaProvider(
     httpOptions: { isRetryable: oktaIsRetryable, describeError: describeOktaError },
   };
 }
+
+/** Okta for the directory registry (providers/index.ts). */
+export const oktaModule: ProviderModule = {
+  kind: 'okta',
+  label: 'Okta',
+  configSchema: OktaConfigSchema,
+  secretsSchema: OktaSecretsSchema,
+  create: (config: OktaConfig, secrets: OktaSecrets) => createOktaProvider(config, secrets),
+};
 
 /** Okta's rate-limit error may come with other statuses than 429 (it never should, but the code is what counts). */
 export function oktaIsRetryable(_status: number, body: unknown): boolean {
