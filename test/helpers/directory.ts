@@ -56,7 +56,7 @@ export function scriptedModule(script: Script): ProviderModule {
   return {
     kind: 'okta',
     label: 'Scripted',
-    configSchema: z.object({ baseUrl: z.url() }).strict(),
+    configSchema: z.object({ baseUrl: z.url(), auth: z.literal('ssws') }).strict(),
     secretsSchema: z.object({ apiToken: z.string().min(10) }).strict(),
     create: () => ({
       provider: scriptedProvider(script),

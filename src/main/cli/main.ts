@@ -10,6 +10,7 @@ import { APP_VERSION } from '../core/version';
 import { Store } from '../core/store/store';
 import { startHeadless } from '../host/headless';
 import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections';
+import { runDirectories, runSyncCommand } from './directories';
 import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
 
 export interface CliIo {
@@ -27,6 +28,8 @@ const USAGE = `Usage: rollcall <command> [options]
 Commands:
   serve        Run the SCIM listener and the browser dashboard
   connections  Add, list, remove SCIM connections, rotate their tokens
+  directories  Add, list, remove polled directories (Okta, Entra ID, Google Workspace)
+  sync         Poll directories now
   version      Print the version
 
 Options for every command:
@@ -68,6 +71,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await serve(rest, io);
       case 'connections':
         return runConnections(rest, io, (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)));
+      case 'directories':
+        return await runDirectories(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
+      case 'sync':
+        return await runSyncCommand(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
       default:
         throw new UsageError(`Unknown command "${command}". Run "rollcall --help" for the list.`);
     }

@@ -217,12 +217,10 @@ describe('directory sync engine', () => {
   });
 
   it('records a sign-in time without an event', async () => {
-    script
-      .push({ pages: baseline(), mode: 'snapshot' })
-      .push({
-        pages: [{ users: [user('u1', { lastSignInAt: '2026-03-02T08:00:00.000Z' }), user('u2'), user('u3')] }, ...baseline().slice(1)],
-        mode: 'snapshot',
-      });
+    script.push({ pages: baseline(), mode: 'snapshot' }).push({
+      pages: [{ users: [user('u1', { lastSignInAt: '2026-03-02T08:00:00.000Z' }), user('u2'), user('u3')] }, ...baseline().slice(1)],
+      mode: 'snapshot',
+    });
     await sync();
     const seq = maxSeq();
     await sync();
