@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export interface SecretStore {
-  readonly kind: 'key-file' | 'safe-storage';
+  readonly kind: 'key-file' | 'safe-storage' | 'refused' | 'main-process';
   encrypt(plaintext: string): Promise<Buffer>;
   decrypt(ciphertext: Buffer): Promise<string>;
 }
@@ -23,6 +23,11 @@ const VERSION = 1;
 export class KeyFileSecretStore implements SecretStore {
   readonly kind = 'key-file';
   private constructor(private readonly key: Buffer) {}
+
+  /** Whether a key file already exists in dataDir (secrets were stored with it). */
+  static exists(dataDir: string): boolean {
+    return fs.existsSync(path.join(dataDir, KEY_FILE_NAME));
+  }
 
   static open(dataDir: string): KeyFileSecretStore {
     const file = path.join(dataDir, KEY_FILE_NAME);
