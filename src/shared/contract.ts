@@ -155,6 +155,49 @@ export const seatRowSchema = z.object({
   purchased: z.number().int().nonnegative().nullable(),
 });
 
+/** Where the SCIM listener binds. TLS is on when both PEM paths are set (both or neither). */
+export const scimListenerSettingsSchema = z.object({
+  host: z
+    .string()
+    .trim()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.:-]+$/, 'a host name or IP address'),
+  port: z.number().int().min(0).max(65535),
+  tlsCertPath: z.string().trim().min(1).max(4096).nullable(),
+  tlsKeyPath: z.string().trim().min(1).max(4096).nullable(),
+});
+export type ScimListenerSettings = z.infer<typeof scimListenerSettingsSchema>;
+export const DEFAULT_SCIM_LISTENER: ScimListenerSettings = { host: '127.0.0.1', port: 8610, tlsCertPath: null, tlsKeyPath: null };
+
+/** The desktop window's last size and position (screen coordinates). */
+export const windowBoundsSchema = z.object({
+  x: z.number().int().min(-100_000).max(100_000),
+  y: z.number().int().min(-100_000).max(100_000),
+  width: z.number().int().min(200).max(100_000),
+  height: z.number().int().min(150).max(100_000),
+  maximized: z.boolean(),
+});
+export type WindowBounds = z.infer<typeof windowBoundsSchema>;
+
+/**
+ * User preferences. Fields after `theme` are mostly the desktop app's; the headless host keeps
+ * and returns them too. Defaults let an older core's answer (theme only) still parse.
+ */
+export const settingsSchema = z.object({
+  theme: themeSchema,
+  /** Desktop: launch Rollcall when the user logs in (opt-in). */
+  startAtLogin: z.boolean().default(false),
+  /** Desktop: closing the window leaves the relay and pollers running in the tray. */
+  keepRunningInBackground: z.boolean().default(true),
+  /** Desktop: store secrets without the OS keyring when it is unavailable (explicit opt-in). */
+  allowPlaintextSecrets: z.boolean().default(false),
+  /** Desktop: the SCIM listener's address (`rollcall serve` takes flags instead). */
+  scimListener: scimListenerSettingsSchema.default(DEFAULT_SCIM_LISTENER),
+  windowBounds: windowBoundsSchema.nullable().default(null),
+});
+export type Settings = z.output<typeof settingsSchema>;
+
 const pageInput = {
   limit: z.number().int().min(1).max(1000).default(100),
   /** Opaque cursor from a previous page's `nextCursor`. */
@@ -265,11 +308,20 @@ export const contract = {
     z.object({ id: z.string().min(1).max(100), full: z.boolean().optional() }).strict(),
     z.object({ syncId: z.number().int() }),
   ),
-  getSettings: call('User preferences.', z.object({}).strict(), z.object({ theme: themeSchema })),
+  getSettings: call('User preferences.', z.object({}).strict(), settingsSchema),
   updateSettings: call(
     'Change user preferences; returns the new settings.',
-    z.object({ theme: themeSchema.optional() }).strict(),
-    z.object({ theme: themeSchema }),
+    z
+      .object({
+        theme: themeSchema.optional(),
+        startAtLogin: z.boolean().optional(),
+        keepRunningInBackground: z.boolean().optional(),
+        allowPlaintextSecrets: z.boolean().optional(),
+        scimListener: scimListenerSettingsSchema.partial().strict().optional(),
+        windowBounds: windowBoundsSchema.nullable().optional(),
+      })
+      .strict(),
+    settingsSchema,
   ),
 } as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
 
@@ -282,6 +334,8 @@ export type CallOutput<N extends CallName> = z.output<Contract[N]['output']>;
 export const pushSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('events.appended'), events: z.array(eventSchema) }),
   z.object({ kind: z.literal('alerts.changed'), openHigh: z.number().int() }),
+  /** Alerts that were just opened (the desktop app notifies for the high-severity ones). */
+  z.object({ kind: z.literal('alerts.opened'), alerts: z.array(alertSchema).max(10_000) }),
   z.object({ kind: z.literal('sources.changed') }),
   z.object({
     kind: z.literal('sync.progress'),

@@ -173,7 +173,7 @@ describe('dashboard HTTP transport', () => {
 
   it('round-trips settings and lists events newest first with a cursor', async () => {
     const set = await request(server.port, { method: 'POST', path: '/api/updateSettings', headers: auth, body: '{"theme":"dark"}' });
-    expect(JSON.parse(set.body)).toEqual({ ok: true, value: { theme: 'dark' } });
+    expect(JSON.parse(set.body)).toMatchObject({ ok: true, value: { theme: 'dark' } });
     insertSource(core.store, { id: 'c1', kind: 'connection', name: 'Slack', app: 'Slack', slug: 'slack' });
     core.store.write(() =>
       core.store.events.append(

@@ -2,7 +2,7 @@
  * The Rollcall core: store + API handlers + push stream. The same program runs in the Electron
  * utility process and in `rollcall serve`; it never imports `electron`.
  */
-import type { PushMessage } from '../../shared/contract';
+import { settingsSchema, type PushMessage, type Settings } from '../../shared/contract';
 import { providerModules as builtInProviders } from '../directories/providers/index';
 import { Directories, type ProviderModules } from '../directories/registry';
 import { DirectorySync } from '../directories/service';
@@ -142,7 +142,19 @@ export function createCore(options: CoreOptions): Core {
     },
     getSettings: () => readSettings(store),
     updateSettings: (input) => {
-      if (input.theme !== undefined) store.setSetting('theme', input.theme);
+      const current = readSettings(store);
+      const scimListener = input.scimListener ? { ...current.scimListener, ...input.scimListener } : undefined;
+      if (scimListener && (scimListener.tlsCertPath === null) !== (scimListener.tlsKeyPath === null)) {
+        throw new ConflictError('TLS needs both a certificate and a key file (or neither)');
+      }
+      store.write(() => {
+        if (input.theme !== undefined) store.setSetting('theme', input.theme);
+        for (const key of ['startAtLogin', 'keepRunningInBackground', 'allowPlaintextSecrets'] as const) {
+          if (input[key] !== undefined) store.setSetting(key, JSON.stringify(input[key]));
+        }
+        if (scimListener) store.setSetting('scimListener', JSON.stringify(scimListener));
+        if (input.windowBounds !== undefined) store.setSetting('windowBounds', JSON.stringify(input.windowBounds));
+      });
       return readSettings(store);
     },
   };
@@ -206,7 +218,31 @@ export function createCore(options: CoreOptions): Core {
   };
 }
 
-function readSettings(store: Store): { theme: 'system' | 'light' | 'dark' } {
+/**
+ * Settings as stored (one JSON value per key in `settings`), each parsed on its own: a value
+ * that no longer parses (hand-edited, older build) falls back to its default instead of failing.
+ */
+function readSettings(store: Store): Settings {
+  const stored = (key: string): unknown => {
+    const raw = store.getSetting(key);
+    if (raw === undefined) return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  };
   const theme = store.getSetting('theme');
-  return { theme: theme === 'light' || theme === 'dark' ? theme : 'system' };
+  const field = <K extends keyof Settings>(key: K): Settings[K] | undefined => {
+    const parsed = settingsSchema.shape[key].safeParse(stored(key));
+    return parsed.success ? (parsed.data as Settings[K]) : undefined;
+  };
+  return settingsSchema.parse({
+    theme: theme === 'light' || theme === 'dark' ? theme : 'system',
+    startAtLogin: field('startAtLogin'),
+    keepRunningInBackground: field('keepRunningInBackground'),
+    allowPlaintextSecrets: field('allowPlaintextSecrets'),
+    scimListener: field('scimListener'),
+    windowBounds: field('windowBounds'),
+  });
 }

@@ -5,12 +5,24 @@
  */
 import type { CallName, Envelope, PushMessage } from '../../shared/contract';
 import type { Core } from './core';
+import type { SecretStore } from './secrets/secret-store';
 
-export type ToCore = { type: 'call'; id: number; name: CallName; input: unknown } | { type: 'shutdown' };
+/** Where the SCIM listener should listen; null stops it (the tray's "pause"). */
+export type ListenerTarget = { host: string; port: number; tls: { certPath: string; keyPath: string } | null } | null;
+
+export type ToCore =
+  | { type: 'call'; id: number; name: CallName; input: unknown }
+  | { type: 'shutdown' }
+  | { type: 'listener'; target: ListenerTarget }
+  | { type: 'secret-result'; id: number; ok: true; data: Uint8Array | string }
+  | { type: 'secret-result'; id: number; ok: false; message: string };
 export type FromCore =
-  | { type: 'ready'; scimOrigin: string | null }
+  | { type: 'ready'; scimOrigin: string | null; listenerError?: string | null }
   | { type: 'result'; id: number; envelope: Envelope }
   | { type: 'push'; message: PushMessage }
+  | { type: 'listener'; scimOrigin: string | null; error: string | null }
+  | { type: 'secret'; id: number; op: 'encrypt'; data: string }
+  | { type: 'secret'; id: number; op: 'decrypt'; data: Uint8Array }
   | { type: 'fatal'; message: string };
 
 export interface PortLike<In, Out> {
@@ -18,17 +30,66 @@ export interface PortLike<In, Out> {
   on(event: 'message', listener: (message: { data: In }) => void): unknown;
 }
 
-export function serveCore(core: Core, port: PortLike<ToCore, FromCore>, onShutdown: () => void): () => void {
+export interface ServeHooks {
+  /** Start, move or stop (target null) the SCIM listener; answer with a 'listener' message. */
+  onListener?: (target: ListenerTarget) => void;
+  /** Answers to secret requests made through a `PortSecretStore`. */
+  secrets?: PortSecretStore;
+}
+
+export function serveCore(core: Core, port: PortLike<ToCore, FromCore>, onShutdown: () => void, hooks: ServeHooks = {}): () => void {
   const unsubscribe = core.onPush((message) => port.postMessage({ type: 'push', message }));
   port.on('message', ({ data }) => {
     if (data.type === 'shutdown') {
       unsubscribe();
       onShutdown();
-      return;
+    } else if (data.type === 'listener') {
+      hooks.onListener?.(data.target);
+    } else if (data.type === 'secret-result') {
+      hooks.secrets?.receive(data);
+    } else if (data.type === 'call') {
+      void core.dispatch(data.name, data.input).then((envelope) => port.postMessage({ type: 'result', id: data.id, envelope }));
     }
-    void core.dispatch(data.name, data.input).then((envelope) => port.postMessage({ type: 'result', id: data.id, envelope }));
   });
   return unsubscribe;
+}
+
+/**
+ * The core's SecretStore in the desktop app: it asks the main process, which holds the real one
+ * (safeStorage lives only in the main process). Same interface as the headless key-file store.
+ */
+export class PortSecretStore implements SecretStore {
+  readonly kind = 'main-process';
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: Uint8Array | string) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly port: { postMessage(message: FromCore): void }) {}
+
+  async encrypt(plaintext: string): Promise<Buffer> {
+    return Buffer.from(await this.request({ op: 'encrypt', data: plaintext }));
+  }
+
+  async decrypt(ciphertext: Buffer): Promise<string> {
+    const value = await this.request({ op: 'decrypt', data: new Uint8Array(ciphertext) });
+    if (typeof value !== 'string') throw new Error('The main process answered a decrypt with bytes');
+    return value;
+  }
+
+  receive(message: Extract<ToCore, { type: 'secret-result' }>): void {
+    const p = this.pending.get(message.id);
+    if (!p) return;
+    this.pending.delete(message.id);
+    if (message.ok) p.resolve(message.data);
+    else p.reject(new Error(message.message));
+  }
+
+  private request(req: { op: 'encrypt'; data: string } | { op: 'decrypt'; data: Uint8Array }): Promise<Uint8Array | string> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.port.postMessage({ type: 'secret', id, ...req } as FromCore);
+    });
+  }
 }
 
 export class CoreClient {
@@ -38,6 +99,13 @@ export class CoreClient {
 
   constructor(private readonly port: { postMessage(message: ToCore): void }) {}
 
+  private secretStore: Promise<SecretStore> | null = null;
+
+  /** The store that answers the core's secret requests (the desktop's safeStorage choice). */
+  setSecretStore(store: Promise<SecretStore>): void {
+    this.secretStore = store;
+  }
+
   /** Feed every message from the core here. */
   receive(message: FromCore): void {
     if (message.type === 'result') {
@@ -45,7 +113,32 @@ export class CoreClient {
       this.pending.delete(message.id);
     } else if (message.type === 'push') {
       for (const l of this.pushListeners) l(message.message);
+    } else if (message.type === 'secret') {
+      void this.answerSecret(message);
     }
+  }
+
+  private async answerSecret(message: Extract<FromCore, { type: 'secret' }>): Promise<void> {
+    try {
+      if (!this.secretStore) throw new Error('No secret store in this process');
+      const store = await this.secretStore;
+      const data =
+        message.op === 'encrypt' ? new Uint8Array(await store.encrypt(message.data)) : await store.decrypt(Buffer.from(message.data));
+      this.port.postMessage({ type: 'secret-result', id: message.id, ok: true, data });
+    } catch (err) {
+      // The message only: never the secret, never a stack with values in it.
+      this.port.postMessage({
+        type: 'secret-result',
+        id: message.id,
+        ok: false,
+        message: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** Start, move or stop (null) the SCIM listener in the core process. */
+  setListener(target: ListenerTarget): void {
+    this.port.postMessage({ type: 'listener', target });
   }
 
   call(name: CallName, input: unknown, timeoutMs = 30_000): Promise<Envelope> {

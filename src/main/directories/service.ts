@@ -27,6 +27,7 @@ export class DirectorySync {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<SyncSummary> }>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private paused = false;
   private readonly now: () => Date;
 
   constructor(
@@ -53,9 +54,17 @@ export class DirectorySync {
     return new Date(Date.parse(last.started_at) + intervalMinutes * 60_000);
   }
 
+  /**
+   * Pauses the schedule (the desktop tray's "pause relay and pollers"): no new scheduled syncs
+   * start; a sync already running finishes; "sync now" still works.
+   */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+  }
+
   /** Starts every due, unpaused directory that is not already syncing. */
   tick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     let list;
     try {
       list = this.directories.list();

@@ -1,27 +1,8 @@
 /**
  * Window security policy: the single source of the rules every Rollcall window follows.
  * Pure functions and constants only (no runtime `electron` import), so they are unit-tested under
- * Node; window-security.ts applies them to real BrowserWindows.
+ * Node; window-security.ts applies them to real BrowserWindows (and holds the webPreferences).
  */
-
-/** The webPreferences every window spreads; nothing may weaken them. */
-export function secureWebPreferences(preloadPath: string) {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    experimentalFeatures: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-    safeDialogs: true,
-  } as const;
-}
 
 /**
  * Navigation is allowed only within the app itself: the same file (a hash change) for the
@@ -55,4 +36,11 @@ export function isSafeExternalUrl(target: string): boolean {
 const ALLOWED_PERMISSIONS = new Set(['notifications', 'clipboard-sanitized-write']);
 export function isAllowedPermission(permission: string): boolean {
   return ALLOWED_PERMISSIONS.has(permission);
+}
+
+/** The app's URL showing a renderer hash route (`#/alerts?…`); for notification clicks and the menu. */
+export function appUrlAt(appUrl: string, route: string): string {
+  const u = new URL(appUrl);
+  u.hash = route.startsWith('#') ? route.slice(1) : route;
+  return u.toString();
 }

@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, session, shell, type BrowserWindowConstructorOptions } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
-import { isAllowedPermission, isInternalUrl, isSafeExternalUrl, secureWebPreferences } from './window-policy';
+import { isAllowedPermission, isInternalUrl, isSafeExternalUrl } from './window-policy';
 
 export function installSessionSecurity(): void {
   const ses = session.defaultSession;
@@ -23,7 +23,30 @@ export function createSecureWindow(
   preloadPath: string,
   options: Omit<BrowserWindowConstructorOptions, 'webPreferences'> = {},
 ): BrowserWindow {
-  const win = new BrowserWindow({ ...options, webPreferences: secureWebPreferences(preloadPath) });
+  // The webPreferences are written out here, literally, rather than built elsewhere: this is
+  // what Electronegativity (npm run check:electron) reads, and what the unit test
+  // (test/unit/electron/window-security.test.ts) sees the constructor receive. Nothing in
+  // `options` can replace them: they are set last.
+  const win = new BrowserWindow({
+    ...options,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+      // Middle-click would ask for a new window; those are denied anyway, this stops the request.
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
   const wc = win.webContents;
   wc.on('will-navigate', (event, url) => {
     if (!isInternalUrl(url, appUrl)) event.preventDefault();

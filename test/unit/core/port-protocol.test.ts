@@ -25,7 +25,7 @@ describe('main ⇄ core utility-process protocol', () => {
     const bad = await client.call('listPeople', { limit: 'all' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     const [a, b] = await Promise.all([client.call('updateSettings', { theme: 'light' }), client.call('getDashboard', {})]);
-    expect(a).toEqual({ ok: true, value: { theme: 'light' } });
+    expect(a).toMatchObject({ ok: true, value: { theme: 'light' } });
     expect(b.ok).toBe(true);
 
     port1.postMessage({ type: 'shutdown' } satisfies ToCore);

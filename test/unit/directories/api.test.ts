@@ -166,3 +166,19 @@ describe('directory API calls', () => {
     expect(c.store.db.prepare('SELECT count(*) AS n FROM directory_syncs WHERE source_id = ?').get(p)).toEqual({ n: 0 });
   });
 });
+
+describe('pausing the schedule', () => {
+  it('starts no scheduled sync while paused, and resumes', async () => {
+    const script = new Script();
+    const { core: c } = start(script);
+    const id = await add(c);
+    c.directorySync.setPaused(true);
+    c.directorySync.tick();
+    expect(c.directorySync.isRunning(id)).toBe(false);
+    c.directorySync.setPaused(false);
+    script.push({ mode: 'snapshot', pages: [] });
+    c.directorySync.tick();
+    expect(c.directorySync.isRunning(id)).toBe(true);
+    await waitFor(() => !c.directorySync.isRunning(id));
+  });
+});

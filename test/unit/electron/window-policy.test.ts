@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowedPermission, isInternalUrl, isSafeExternalUrl, secureWebPreferences } from '../../../src/main/electron/window-policy';
+import { appUrlAt, isAllowedPermission, isInternalUrl, isSafeExternalUrl } from '../../../src/main/electron/window-policy';
 
 describe('window policy', () => {
-  it('gives every window the locked-down webPreferences', () => {
-    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({
-      preload: '/app/preload.cjs',
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-    });
-  });
-
   it('allows navigation only inside the app, by parsed URL', () => {
     const file = 'file:///opt/Rollcall/out/renderer/index.html';
     expect(isInternalUrl(`${file}#/alerts`, file)).toBe(true);
@@ -48,5 +34,15 @@ describe('window policy', () => {
   it('grants only the permissions the UI needs', () => {
     expect(isAllowedPermission('notifications')).toBe(true);
     for (const p of ['media', 'geolocation', 'openExternal', 'hid', 'serial', 'clipboard-read']) expect(isAllowedPermission(p)).toBe(false);
+  });
+
+  it('puts a route on the app URL without leaving the app', () => {
+    const file = 'file:///opt/Rollcall/out/renderer/index.html';
+    const at = appUrlAt(file, '#/alerts?status=open&severity=high&alert=7');
+    expect(at).toBe(`${file}#/alerts?status=open&severity=high&alert=7`);
+    expect(isInternalUrl(at, file)).toBe(true);
+    expect(appUrlAt(`${file}#/seats`, '#/people')).toBe(`${file}#/people`);
+    const dev = 'http://localhost:5173/';
+    expect(isInternalUrl(appUrlAt(dev, '#/settings'), dev)).toBe(true);
   });
 });

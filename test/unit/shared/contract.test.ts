@@ -80,7 +80,7 @@ describe('API contract', () => {
       subscribe: () => () => {},
     });
     const good = createRollcallApi(transport({ theme: 'dark' }));
-    expect(await good.getSettings({})).toEqual({ theme: 'dark' });
+    expect(await good.getSettings({})).toMatchObject({ theme: 'dark' });
     await expect(createRollcallApi(transport({ theme: 'purple' })).getSettings({})).rejects.toThrow(/does not match the contract/);
     const err = createRollcallApi(transport({ code: 'unauthorized', message: 'no token' }, false));
     await expect(err.getSettings({})).rejects.toMatchObject({ code: 'unauthorized', message: 'no token' });

@@ -8,13 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export interface SecretStore {
-  readonly kind: 'key-file' | 'safe-storage';
+  readonly kind: 'key-file' | 'safe-storage' | 'refused' | 'main-process';
   encrypt(plaintext: string): Promise<Buffer>;
   decrypt(ciphertext: Buffer): Promise<string>;
 }
 
 export const KEY_FILE_NAME = 'secret.key';
-const VERSION = 1;
+/** First byte of a key-file ciphertext. */
+export const KEY_FILE_FORMAT = 1;
+const VERSION = KEY_FILE_FORMAT;
 
 /**
  * AES-256-GCM with a random 256-bit key stored in `<data-dir>/secret.key` (0600). Ciphertext
@@ -23,6 +25,11 @@ const VERSION = 1;
 export class KeyFileSecretStore implements SecretStore {
   readonly kind = 'key-file';
   private constructor(private readonly key: Buffer) {}
+
+  /** Whether a key file already exists in dataDir (secrets were stored with it). */
+  static exists(dataDir: string): boolean {
+    return fs.existsSync(path.join(dataDir, KEY_FILE_NAME));
+  }
 
   static open(dataDir: string): KeyFileSecretStore {
     const file = path.join(dataDir, KEY_FILE_NAME);

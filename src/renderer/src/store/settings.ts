@@ -8,7 +8,11 @@ import { errorMessage } from '../lib/errors';
 import type { Theme } from '../lib/theme';
 import type { AppStore } from './index';
 
-type SettingsApi = Pick<RollcallApi, 'getSettings' | 'updateSettings'>;
+/** The theme is all these functions read or write, so that is all they ask of the API. */
+interface SettingsApi {
+  getSettings(input: Record<string, never>): Promise<Pick<Awaited<ReturnType<RollcallApi['getSettings']>>, 'theme'>>;
+  updateSettings(input: { theme: Theme }): Promise<Pick<Awaited<ReturnType<RollcallApi['updateSettings']>>, 'theme'>>;
+}
 
 /** Loads the saved theme; on failure keeps what is shown and records the error. */
 export async function loadThemeSetting(api: SettingsApi, store: AppStore): Promise<Theme> {
