@@ -131,7 +131,7 @@ describe('directory form: validation', () => {
     expect(Object.keys(validateDirectoryForm(form({ kind: 'google' })))).toEqual(['name', 'serviceAccount', 'subject']);
     const errors = validateDirectoryForm(form({ kind: 'google' }));
     expect(errors.serviceAccount).toMatch(/JSON key file/);
-    expect(errors.name).toMatch(/Enter a name/);
+    expect(errors.name).toBe('Enter a name for this directory, e.g. “Acme Workspace”.');
   });
 
   it('only checks the fields on screen (a typed but hidden secret does not block the other method)', () => {

@@ -111,8 +111,8 @@ export const DIRECTORY_FIELD_LABELS: Readonly<Record<DirectoryField, string>> = 
   tenantId: 'Tenant ID',
   entraClientId: 'Application (client) ID',
   entraAuth: 'Authentication',
-  clientSecret: 'Client secret',
-  certificate: 'Certificate',
+  clientSecret: 'Client secret value',
+  certificate: 'Certificate (PEM)',
   entraPrivateKey: 'Private key',
   authorityUrl: 'Authority URL',
   graphUrl: 'Graph URL',
@@ -341,10 +341,17 @@ export function keyFileSizeProblem(size: number): string | null {
 // ---------------------------------------------------------------------------------------------
 // The whole form
 
+/** The example name each provider's form suggests. */
+export const NAME_EXAMPLES: Readonly<Record<DirectoryKind, string>> = {
+  okta: 'Acme Okta',
+  entra: 'Acme Entra ID',
+  google: 'Acme Workspace',
+};
+
 function fieldProblem(field: DirectoryField, v: DirectoryFormValues): string | null {
   switch (field) {
     case 'name':
-      return textProblem(v.name, 'Enter a name for this directory, e.g. “Acme Okta”.');
+      return textProblem(v.name, `Enter a name for this directory, e.g. “${NAME_EXAMPLES[v.kind]}”.`);
     case 'intervalMinutes':
       return intervalProblem(v.intervalMinutes);
     case 'baseUrl':
