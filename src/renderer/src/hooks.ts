@@ -1,5 +1,5 @@
 /** Small React hooks with no API access. */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type SetStateAction } from 'react';
 
 /** `value`, but only once it has stopped changing for `ms` milliseconds. */
 export function useDebouncedValue<T>(value: T, ms: number): T {
@@ -34,4 +34,28 @@ export function useCoalesced(fn: () => void, ms: number): () => void {
       latest.current();
     }, ms);
   };
+}
+
+/**
+ * useState for values that hold a secret. React keeps the previous render's state (and the
+ * elements it rendered) in its second fiber buffer until the component renders again, so a
+ * secret merely replaced would stay in the page's memory. Every change is therefore followed by
+ * one more render, which overwrites that buffer.
+ */
+export function useScrubbedState<T>(initial: T): [T, (next: SetStateAction<T>) => void] {
+  const [state, setState] = useState<{ value: T; settled: boolean }>({ value: initial, settled: true });
+  useEffect(() => {
+    // The cascading render is the point: it replaces the buffer that still holds the old secret.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    if (!state.settled) setState((s) => ({ value: s.value, settled: true }));
+  }, [state]);
+  const set = useCallback((next: SetStateAction<T>) => {
+    setState((s) => ({ value: typeof next === 'function' ? (next as (prev: T) => T)(s.value) : next, settled: false }));
+  }, []);
+  return [state.value, set];
+}
+
+/** useScrubbedState for a secret that is there or not (a token on screen). */
+export function useSecretState<T>(): [T | null, (next: SetStateAction<T | null>) => void] {
+  return useScrubbedState<T | null>(null);
 }

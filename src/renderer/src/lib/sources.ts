@@ -1,6 +1,6 @@
 /** Shaping for the Sources page. Pure. */
-import type { PushMessage } from '../../../shared/contract';
-import { formatCount } from './format';
+import type { CallOutput, PushMessage, SyncRun } from '../../../shared/contract';
+import { capitalise, formatCount } from './format';
 
 export type SyncProgressMessage = Extract<PushMessage, { kind: 'sync.progress' }>;
 export type SyncProgress = Omit<SyncProgressMessage, 'kind' | 'directoryId'>;
@@ -60,3 +60,133 @@ export function modeLabel(mode: 'store' | 'relay'): string {
 
 /** The CLI commands the empty states suggest (kept in one place so they stay accurate). */
 export const ADD_CONNECTION_COMMAND = 'npx rollcall connections add --name … --app … --idp okta';
+export const ADD_DIRECTORY_COMMAND = 'npx rollcall directories add --kind okta --name … --base-url https://… --token-env OKTA_API_TOKEN';
+
+// ---------------------------------------------------------------------------------------------
+// Directories
+
+/** A directory as `listSources` gives it. */
+export type Directory = CallOutput<'listSources'>['directories'][number];
+
+const TRIGGER_LABELS: Readonly<Record<SyncRun['trigger'], string>> = {
+  schedule: 'scheduled',
+  manual: 'started here',
+  cli: 'from the command line',
+};
+
+/** How a sync was started, as the list says it. */
+export function syncTriggerLabel(run: Pick<SyncRun, 'trigger' | 'full'>): string {
+  const trigger = TRIGGER_LABELS[run.trigger] ?? run.trigger;
+  return run.full ? `Full sync, ${trigger}` : capitalise(trigger);
+}
+
+/** "1,200 users · 3 groups · 40 memberships · 5 changes" for a finished sync. */
+export function syncCountsLabel(run: Pick<SyncRun, 'users' | 'groups' | 'memberships' | 'events'>): string {
+  const events = run.events === 1 ? '1 change' : `${formatCount(run.events)} changes`;
+  return `${formatCount(run.users)} users · ${formatCount(run.groups)} groups · ${formatCount(run.memberships)} memberships · ${events}`;
+}
+
+export type SyncResultTone = 'ok' | 'failed' | 'running' | 'cancelled';
+
+export interface SyncResult {
+  tone: SyncResultTone;
+  /** "Succeeded", "Failed", "Running", "Cancelled". */
+  label: string;
+  /** When it finished (or started, while running). */
+  at: string;
+  counts: string | null;
+  error: string | null;
+  trigger: string;
+}
+
+/** The last sync of a directory as the list shows it; null when it never synced. */
+export function lastSyncResult(run: SyncRun | null): SyncResult | null {
+  if (!run) return null;
+  const trigger = syncTriggerLabel(run);
+  const at = run.finishedAt ?? run.startedAt;
+  switch (run.status) {
+    case 'ok':
+      return { tone: 'ok', label: 'Succeeded', at, counts: syncCountsLabel(run), error: null, trigger };
+    case 'failed':
+      return { tone: 'failed', label: 'Failed', at, counts: null, error: run.error ?? 'No reason was recorded.', trigger };
+    case 'cancelled':
+      return { tone: 'cancelled', label: 'Cancelled', at, counts: null, error: run.error, trigger };
+    default:
+      return { tone: 'running', label: 'Running', at, counts: null, error: null, trigger };
+  }
+}
+
+/** "Every 15 min", "Every 2 h", "Every 1 h 30 min", "Once a day". */
+export function intervalLabel(minutes: number): string {
+  if (minutes >= 1440) return 'Once a day';
+  if (minutes < 60) return `Every ${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `Every ${h} h` : `Every ${h} h ${m} min`;
+}
+
+function str(settings: Record<string, unknown>, key: string): string | null {
+  const v = settings[key];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** One line naming what the directory points at (from its non-secret settings): org, tenant or admin. */
+export function directoryDetail(d: Pick<Directory, 'provider' | 'settings'>): string | null {
+  const s = d.settings;
+  switch (d.provider) {
+    case 'okta': {
+      const url = str(s, 'baseUrl');
+      const auth = s.auth === 'oauth' ? 'OAuth service app' : s.auth === 'ssws' ? 'API token' : null;
+      return [url ? hostOf(url) : null, auth].filter(Boolean).join(' · ') || null;
+    }
+    case 'entra': {
+      const tenant = str(s, 'tenantId');
+      const auth = s.auth === 'certificate' ? 'certificate' : s.auth === 'secret' ? 'client secret' : null;
+      return [tenant ? `Tenant ${tenant}` : null, auth].filter(Boolean).join(' · ') || null;
+    }
+    case 'google': {
+      const subject = str(s, 'subject');
+      return subject ? `As ${subject}` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** What the sync cell of a directory shows right now. */
+export type SyncActivity =
+  /** A sync runs: its latest progress, or null before the first progress message (or when the page opened mid-sync). */
+  { running: true; progress: SyncProgress | null } | { running: false };
+
+/**
+ * Whether a directory is syncing: a progress message says so; else its last run is still
+ * `running`; else this page asked for sync `requested` and the list does not show it finished yet.
+ */
+export function syncActivity(
+  d: Pick<Directory, 'lastSync'>,
+  progress: SyncProgress | undefined,
+  requested: number | undefined,
+): SyncActivity {
+  if (progress) return { running: true, progress };
+  if (d.lastSync?.status === 'running') return { running: true, progress: null };
+  if (requested !== undefined && !(d.lastSync && d.lastSync.id >= requested)) return { running: true, progress: null };
+  return { running: false };
+}
+
+/** What a screen reader hears when a sync ends (from the final progress message). */
+export function syncFinishedAnnouncement(name: string, message: Pick<SyncProgressMessage, 'phase' | 'events' | 'error'>): string | null {
+  if (message.phase === 'done') {
+    const changes = message.events === 1 ? '1 change' : `${formatCount(message.events)} changes`;
+    return `Sync of “${name}” finished: ${changes}.`;
+  }
+  if (message.phase === 'failed') return `Sync of “${name}” failed${message.error ? `: ${message.error}` : '.'}`;
+  return null;
+}

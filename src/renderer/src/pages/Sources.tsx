@@ -1,24 +1,28 @@
-import { useCallback, useEffect, useRef, useState, type RefObject, type SetStateAction } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { api, useCall, usePush } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConnectionForm } from '../components/ConnectionForm';
 import { CopyButton } from '../components/CopyButton';
+import { DirectoryForm } from '../components/DirectoryForm';
+import { DirectoryList } from '../components/DirectoryList';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { TokenPanel, type IssuedToken } from '../components/TokenPanel';
 import type { CallOutput } from '../../../shared/contract';
+import { useSecretState } from '../hooks';
 import { connectionActionError } from '../lib/connection-form';
+import { directoryActionError } from '../lib/directory-form';
 import { providerLabel } from '../lib/format';
 import {
   ADD_CONNECTION_COMMAND,
+  ADD_DIRECTORY_COMMAND,
   applySyncProgress,
+  isSyncFinished,
   modeLabel,
-  syncProgressFraction,
-  syncProgressLabel,
-  type SyncProgress,
+  syncFinishedAnnouncement,
+  type Directory,
   type SyncProgressMap,
-  type SyncTotals,
 } from '../lib/sources';
 import { formatRoute } from '../store/route';
 
@@ -26,56 +30,49 @@ type Sources = CallOutput<'listSources'>;
 type Connection = Sources['connections'][number];
 
 /** A row action waiting for (or running after) its confirmation. */
-interface PendingAction {
-  kind: 'rotate' | 'remove';
-  connection: Connection;
+type PendingAction = ({ kind: 'rotate' | 'remove'; connection: Connection } | { kind: 'remove-directory'; directory: Directory }) & {
   busy: boolean;
   error: string | null;
-}
+};
+
+type ConnectionAction = 'rotate' | 'remove';
 
 /** A token on screen, with a number so a newer one replaces the panel (and takes focus) anew. */
 type Shown = IssuedToken & { n: number };
 
-/**
- * useState for a secret. React keeps the previous render's state (and the elements it rendered)
- * in its second fiber buffer until the component renders again, so a secret merely set to null
- * would stay in the page's memory. Every change is therefore followed by one more render, which
- * overwrites that buffer.
- */
-function useSecretState<T>(): [T | null, (next: SetStateAction<T | null>) => void] {
-  const [state, setState] = useState<{ value: T | null; settled: boolean }>({ value: null, settled: true });
-  useEffect(() => {
-    // The cascading render is the point: it replaces the buffer that still holds the old secret.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    if (!state.settled) setState((s) => ({ value: s.value, settled: true }));
-  }, [state]);
-  const set = useCallback((next: SetStateAction<T | null>) => {
-    setState((s) => ({ value: typeof next === 'function' ? (next as (prev: T | null) => T | null)(s.value) : next, settled: false }));
-  }, []);
-  return [state.value, set];
-}
-
 export function SourcesPage() {
   const { data, error, loading, reload } = useCall('listSources', {});
   const [progress, setProgress] = useState<SyncProgressMap>({});
+  // The sync this page started, per directory, until the list shows it (bridges the gap before
+  // the first progress message).
+  const [requested, setRequested] = useState<Readonly<Record<string, number>>>({});
   // The one-time token lives only here (never in the store): it goes with Done or with the page.
   const [shown, setShown] = useSecretState<Shown>();
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [announcement, setAnnouncement] = useState('');
-  const [focusConnections, setFocusConnections] = useState(0);
+  const [focusTarget, setFocusTarget] = useState<{ list: 'connections' | 'directories'; n: number }>({ list: 'connections', n: 0 });
   const connectionsHeading = useRef<HTMLHeadingElement>(null);
+  const directoriesHeading = useRef<HTMLHeadingElement>(null);
   const issuedCount = useRef(0);
 
   usePush((message) => {
     if (message.kind === 'sources.changed') reload();
-    else if (message.kind === 'sync.progress') setProgress((map) => applySyncProgress(map, message));
+    else if (message.kind === 'sync.progress') {
+      setProgress((map) => applySyncProgress(map, message));
+      if (isSyncFinished(message)) {
+        const directory = data?.directories.find((d) => d.id === message.directoryId);
+        const said = directory ? syncFinishedAnnouncement(directory.name, message) : null;
+        if (said) setAnnouncement(said);
+      }
+    }
   });
 
   // Runs after the dialog has closed (and returned focus to its trigger, which may be about to
   // disappear with its row): focus goes to the list instead.
   useEffect(() => {
-    if (focusConnections > 0) connectionsHeading.current?.focus();
-  }, [focusConnections]);
+    if (focusTarget.n === 0) return;
+    (focusTarget.list === 'directories' ? directoriesHeading : connectionsHeading).current?.focus();
+  }, [focusTarget]);
 
   const showToken = (issued: IssuedToken): void => {
     issuedCount.current += 1;
@@ -87,25 +84,35 @@ export function SourcesPage() {
     setShown(null);
   };
 
+  const focusList = (list: 'connections' | 'directories'): void => setFocusTarget((f) => ({ list, n: f.n + 1 }));
+
   async function confirmPending(): Promise<void> {
     if (!pending || pending.busy) return;
-    const { kind, connection } = pending;
     setPending({ ...pending, busy: true, error: null });
     try {
-      if (kind === 'rotate') {
+      if (pending.kind === 'remove-directory') {
+        const { directory } = pending;
+        await api.removeDirectory({ id: directory.id });
+        setPending(null);
+        setAnnouncement(`Removed the directory “${directory.name}”.`);
+        focusList('directories');
+      } else if (pending.kind === 'rotate') {
+        const { connection } = pending;
         const result = await api.rotateConnectionToken({ id: connection.id });
         setPending(null);
         showToken({ reason: 'rotated', connection: result.connection, token: result.token });
       } else {
+        const { connection } = pending;
         await api.removeConnection({ id: connection.id });
         setPending(null);
         // A token of a removed connection is useless: do not keep showing it.
         setShown((s) => (s && s.connection.id === connection.id ? null : s));
         setAnnouncement(`Removed the connection “${connection.name}”.`);
-        setFocusConnections((n) => n + 1);
+        focusList('connections');
       }
     } catch (err) {
-      setPending((p) => (p ? { ...p, busy: false, error: connectionActionError(err) } : p));
+      const message = pending.kind === 'remove-directory' ? directoryActionError(err) : connectionActionError(err);
+      setPending((p) => (p ? { ...p, busy: false, error: message } : p));
     } finally {
       reload();
     }
@@ -143,7 +150,27 @@ export function SourcesPage() {
               }}
             />
           </section>
-          <Directories directories={data.directories} progress={progress} />
+          <DirectoryList
+            directories={data.directories}
+            progress={progress}
+            requested={requested}
+            headingRef={directoriesHeading}
+            empty={<DirectoriesEmpty />}
+            onSyncRequested={(directory, syncId) => setRequested((r) => ({ ...r, [directory.id]: syncId }))}
+            onRemove={(directory) => {
+              setAnnouncement('');
+              setPending({ kind: 'remove-directory', directory, busy: false, error: null });
+            }}
+            onStale={reload}
+          />
+          <section className="section" aria-labelledby="add-directory-heading">
+            <h2 id="add-directory-heading">Add a directory</h2>
+            <p className="muted section__intro">
+              Rollcall reads who exists, who is suspended or gone, and who is in which group from the identity provider’s admin API, on its
+              own schedule. Use read-only credentials: Rollcall never writes to the directory.
+            </p>
+            <DirectoryForm onCreated={() => reload()} />
+          </section>
         </>
       ) : null}
       {pending ? (
@@ -151,10 +178,23 @@ export function SourcesPage() {
           pending={pending}
           onConfirm={() => void confirmPending()}
           onCancel={() => setPending(null)}
-          fallbackFocus={() => connectionsHeading.current}
+          fallbackFocus={() => (pending.kind === 'remove-directory' ? directoriesHeading.current : connectionsHeading.current)}
         />
       ) : null}
     </section>
+  );
+}
+
+function DirectoriesEmpty() {
+  return (
+    <EmptyState title="No directories yet.">
+      <p>
+        Add one with the form below: Okta, Microsoft Entra ID or Google Workspace, with read-only API credentials. Rollcall then polls it
+        for users, groups and memberships, and its changes show up on the <a href={formatRoute('timeline')}>Timeline</a>.
+      </p>
+      <p>Or from a terminal (with the same --data-dir as the running app, if you set one):</p>
+      <Command text={ADD_DIRECTORY_COMMAND} />
+    </EmptyState>
   );
 }
 
@@ -169,6 +209,27 @@ function PendingDialog({
   onCancel(): void;
   fallbackFocus(): HTMLElement | null;
 }) {
+  if (pending.kind === 'remove-directory') {
+    const { directory } = pending;
+    return (
+      <ConfirmDialog
+        title={`Remove “${directory.name}”?`}
+        confirmLabel="Remove directory"
+        busyLabel="Removing…"
+        tone="danger"
+        busy={pending.busy}
+        error={pending.error}
+        onConfirm={onConfirm}
+        onCancel={onCancel}
+        fallbackFocus={fallbackFocus}
+      >
+        <p>
+          Rollcall stops polling {providerLabel(directory.provider)} for “{directory.name}” and forgets its credentials at once.
+        </p>
+        <p className="muted">Its history is kept: people, accounts and events stay on the timeline and in the audit trail.</p>
+      </ConfirmDialog>
+    );
+  }
   const { connection } = pending;
   const idp = providerLabel(connection.provider);
   return pending.kind === 'rotate' ? (
@@ -224,7 +285,7 @@ function Connections({
 }: {
   connections: Sources['connections'];
   headingRef: RefObject<HTMLHeadingElement | null>;
-  onAction(kind: PendingAction['kind'], connection: Connection): void;
+  onAction(kind: ConnectionAction, connection: Connection): void;
 }) {
   return (
     <section className="section" aria-labelledby="connections-heading">
@@ -290,71 +351,6 @@ function Connections({
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
-  );
-}
-
-function SyncBar({ progress, previous }: { progress: SyncProgress; previous: SyncTotals | null }) {
-  const fraction = syncProgressFraction(progress, previous);
-  const label = syncProgressLabel(progress);
-  return (
-    <div className="sync">
-      {fraction === null ? <progress aria-label={label} /> : <progress aria-label={label} value={fraction} max={1} />}
-      <span className="small">{label}</span>
-    </div>
-  );
-}
-
-function Directories({ directories, progress }: { directories: Sources['directories']; progress: SyncProgressMap }) {
-  return (
-    <section className="section" aria-labelledby="directories-heading">
-      <h2 id="directories-heading">Directories</h2>
-      {directories.length === 0 ? (
-        <EmptyState title="No directories yet.">
-          <p>
-            Polling an identity provider’s admin API (Okta, Entra ID, Google Workspace) for users, groups and memberships is not available
-            in this version yet. SCIM connections above work today.
-          </p>
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Added</th>
-                <th scope="col">Last sync</th>
-              </tr>
-            </thead>
-            <tbody>
-              {directories.map((d) => {
-                const p = progress[d.id];
-                return (
-                  <tr key={d.id}>
-                    <th scope="row">
-                      <a href={formatRoute('timeline', { source: d.id })}>{d.name}</a>
-                    </th>
-                    <td>{providerLabel(d.provider)}</td>
-                    <td className="nowrap">
-                      <Time iso={d.createdAt} />
-                    </td>
-                    <td className="nowrap">
-                      {p ? (
-                        <SyncBar progress={p} previous={d.lastSync?.status === 'ok' ? d.lastSync : null} />
-                      ) : d.lastSyncAt ? (
-                        <Time iso={d.lastSyncAt} relative />
-                      ) : (
-                        <span className="muted">Never</span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
             </tbody>
           </table>
         </div>
