@@ -9,7 +9,7 @@ import { DirectorySync } from '../directories/service';
 import { SyncBusyError } from '../directories/sync';
 import type { FetchLike } from '../directories/http';
 import { Connections } from './connections';
-import { ConflictError, createDispatch, type Dispatch, type Handlers } from './dispatch';
+import { ConflictError, NotFoundError, createDispatch, type Dispatch, type Handlers } from './dispatch';
 import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
 import * as q from './queries';
 import { Store } from './store/store';
@@ -123,10 +123,11 @@ export function createCore(options: CoreOptions): Core {
       return { id: removed.id };
     },
     testDirectory: async (input) => {
-      const { provider, http } = await directories.open(input.id, { fetch: options.fetch, http: { retries: 1, timeoutMs: 15_000 } });
       try {
+        const { provider, http } = await directories.open(input.id, { fetch: options.fetch, http: { retries: 1, timeoutMs: 15_000 } });
         return { ok: true, message: await provider.test(http, AbortSignal.timeout(30_000)) };
       } catch (err) {
+        if (err instanceof NotFoundError) throw err;
         return { ok: false, message: err instanceof Error ? err.message : String(err) };
       }
     },
