@@ -113,6 +113,8 @@ export const syncRunSchema = z.object({
   id: z.number().int(),
   trigger: z.enum(['schedule', 'manual', 'cli']),
   full: z.boolean(),
+  /** The directory's first successful sync: what already existed was recorded, without an event per object. */
+  baseline: z.boolean(),
   status: z.enum(['running', 'ok', 'failed', 'cancelled']),
   mode: z.enum(['snapshot', 'delta']).nullable(),
   startedAt: isoInstant,
@@ -347,6 +349,7 @@ export const pushSchema = z.discriminatedUnion('kind', [
     /** Set while the sync waits out a rate limit or a retry. */
     waiting: z.string().nullable(),
     error: z.string().nullable(),
+    baseline: z.boolean(),
   }),
 ]);
 export type PushMessage = z.infer<typeof pushSchema>;

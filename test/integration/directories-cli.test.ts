@@ -75,24 +75,37 @@ describe('rollcall directories / sync', () => {
     expect(await runSyncCommand(['--json'], h.io, h.deps)).toBe(1);
     const summaries = JSON.parse(h.out[0]!) as Record<string, unknown>[];
     expect(summaries).toEqual([
-      { directory: a!.id, name: 'A', status: 'ok', mode: 'snapshot', users: 2, groups: 0, memberships: 0, events: 2, error: null },
+      {
+        directory: a!.id,
+        name: 'A',
+        status: 'ok',
+        baseline: true,
+        mode: 'snapshot',
+        users: 2,
+        groups: 0,
+        memberships: 0,
+        events: 0,
+        error: null,
+      },
       expect.objectContaining({ directory: b!.id, name: 'B', status: 'failed', events: 0, error: expect.stringContaining('HTTP 500') }),
     ]);
     expect(h.err.some((l) => /^A: done · 2 users/.test(l))).toBe(true);
     expect(h.err.some((l) => /B: sync failed: .*HTTP 500/.test(l))).toBe(true);
 
-    // --directory limits it to one; nothing changed → no events
+    // --directory limits it to one; after the baseline, changes are events
     h.out.length = 0;
-    h.script.push({ mode: 'snapshot', pages: [{ users: [user('u1'), user('u2')] }] });
+    h.script.push({ mode: 'snapshot', pages: [{ users: [user('u1'), user('u2'), user('u3')] }] });
     expect(await runSyncCommand(['--directory', a!.id, '--json'], h.io, h.deps)).toBe(0);
-    expect(JSON.parse(h.out[0]!)).toEqual([expect.objectContaining({ directory: a!.id, status: 'ok', users: 2, events: 0 })]);
+    expect(JSON.parse(h.out[0]!)).toEqual([
+      expect.objectContaining({ directory: a!.id, status: 'ok', baseline: false, users: 3, events: 1 }),
+    ]);
 
     // removal keeps history, and the directory no longer syncs
     h.out.length = 0;
     expect(await runDirectories(['remove', a!.id, '--json'], h.io, h.deps)).toBe(0);
     await expect(runSyncCommand(['--directory', a!.id], h.io, h.deps)).rejects.toBeInstanceOf(CommandError);
     const store = Store.open(h.dataDir, { backgroundCheckpoints: false });
-    expect(store.db.prepare('SELECT count(*) AS n FROM events WHERE source_id = ?').get(a!.id)).toEqual({ n: 2 });
+    expect(store.db.prepare('SELECT count(*) AS n FROM events WHERE source_id = ?').get(a!.id)).toEqual({ n: 1 });
     store.close();
   });
 

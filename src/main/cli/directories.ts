@@ -43,9 +43,9 @@ Options: --data-dir DIR, --json, -h/--help`;
 export const SYNC_USAGE = `Usage: rollcall sync [--directory ID] [--full] [--json]
 
 Polls every directory (or one) now. Progress goes to stderr; with --json, stdout gets a JSON
-array with one summary per directory: {directory, name, status, mode, users, groups, memberships,
-events, error} (users/groups/memberships seen, events emitted by this sync). Exit code 1 if any
-directory failed.
+array with one summary per directory: {directory, name, status, baseline, mode, users, groups,
+memberships, events, error} (users/groups/memberships seen, events emitted by this sync; a
+directory's first sync is its baseline and emits none). Exit code 1 if any directory failed.
 
 Options:
   --directory ID   Only this directory
@@ -342,7 +342,7 @@ export async function runSyncCommand(args: string[], io: CliOut, deps: Directory
       );
     };
     const service = new DirectorySync(store, directories, { onProgress: progress, fetch: deps.fetch, log: (m) => io.stderr(m) });
-    const summaries: (Pick<SyncSummary, 'users' | 'groups' | 'memberships' | 'events' | 'error' | 'mode'> & {
+    const summaries: (Pick<SyncSummary, 'users' | 'groups' | 'memberships' | 'events' | 'error' | 'mode' | 'baseline'> & {
       directory: string;
       name: string;
       status: string;
@@ -355,6 +355,7 @@ export async function runSyncCommand(args: string[], io: CliOut, deps: Directory
           directory: d.id,
           name: d.name,
           status: s.status,
+          baseline: s.baseline,
           mode: s.mode,
           users: s.users,
           groups: s.groups,
@@ -370,6 +371,7 @@ export async function runSyncCommand(args: string[], io: CliOut, deps: Directory
           directory: d.id,
           name: d.name,
           status: err instanceof SyncBusyError ? 'busy' : 'failed',
+          baseline: false,
           mode: null,
           users: 0,
           groups: 0,

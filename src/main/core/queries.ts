@@ -280,6 +280,7 @@ interface SyncRunRow {
   id: number;
   trigger: SyncRun['trigger'];
   full: number;
+  baseline: number;
   status: SyncRun['status'];
   mode: SyncRun['mode'];
   started_at: string;
@@ -296,6 +297,7 @@ export const toSyncRun = (r: SyncRunRow): SyncRun => ({
   id: r.id,
   trigger: r.trigger,
   full: r.full === 1,
+  baseline: r.baseline === 1,
   status: r.status,
   mode: r.mode,
   startedAt: r.started_at,

@@ -41,10 +41,13 @@ export interface SyncProgress extends SyncCounts {
   waiting: string | null;
   /** Why the sync failed (phase `failed`). */
   error: string | null;
+  /** The directory's first sync: state is recorded without per-object events. */
+  baseline: boolean;
 }
 
 export interface SyncSummary extends SyncCounts {
   syncId: number;
+  baseline: boolean;
   directory: string;
   status: 'ok' | 'failed' | 'cancelled';
   mode: 'snapshot' | 'delta' | null;
@@ -183,9 +186,10 @@ function statements(store: Store) {
         WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL
        RETURNING display_name`,
     ),
+    // CROSS JOIN keeps json_each outside: otherwise SQLite may walk every membership of the source per page.
     liveMemberships: db.prepare<{ source_id: string; pairs: string }, { group_id: string; member_id: string }>(
       `SELECT m.group_id, m.member_id FROM json_each(@pairs) j
-         JOIN memberships m ON m.source_id = @source_id AND m.group_id = j.value ->> 0 AND m.member_id = j.value ->> 1
+         CROSS JOIN memberships m ON m.source_id = @source_id AND m.group_id = j.value ->> 0 AND m.member_id = j.value ->> 1
         WHERE m.deleted_at IS NULL`,
     ),
     addMember: db.prepare(
@@ -238,8 +242,9 @@ function statements(store: Store) {
       "UPDATE directory_syncs SET status = 'failed', finished_at = @now, error = 'interrupted: the process running it stopped' WHERE id = @id",
     ),
     startSync: db.prepare(
-      `INSERT INTO directory_syncs (source_id, trigger, full, status, started_at, heartbeat_at) VALUES (?, ?, ?, 'running', ?, ?)`,
+      `INSERT INTO directory_syncs (source_id, trigger, full, baseline, status, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`,
     ),
+    anySuccess: db.prepare<[string], { id: number }>("SELECT id FROM directory_syncs WHERE source_id = ? AND status = 'ok' LIMIT 1"),
     heartbeat: db.prepare(
       'UPDATE directory_syncs SET heartbeat_at = @now, pages = @pages, users = @users, groups = @groups, memberships = @memberships, events = @events WHERE id = @id',
     ),
@@ -268,10 +273,15 @@ export class DirectoryApplier {
   private readonly userLabels = new Map<string, string>();
   private readonly groupLabels = new Map<string, string>();
 
+  /**
+   * @param baseline the directory's first sync: record the state it finds without per-object
+   *   events (nothing *changed*: Rollcall only learned what already was; see docs/directories.md).
+   */
   constructor(
     private readonly store: Store,
     private readonly directoryId: string,
     private readonly observedAt: () => string,
+    private readonly baseline = false,
   ) {
     this.s = statementsFor(store);
   }
@@ -287,6 +297,7 @@ export class DirectoryApplier {
       if (page.removedGroups?.length) this.removeGroups(page.removedGroups, now, events);
       if (page.members?.length) this.applyMembers(page.members, now, events);
       if (page.removedMembers?.length) this.removeMembers(page.removedMembers, now, events);
+      if (this.baseline) return 0;
       if (events.length) this.store.events.append(events);
       return events.length;
     });
@@ -477,6 +488,11 @@ export class DirectoryApplier {
       added.push(m);
     }
     if (added.length === 0) return;
+    if (this.baseline) {
+      for (const m of added)
+        this.s.addMember.run({ source_id: this.directoryId, group_id: m.groupId, member_id: m.memberId, member_type: m.memberType, now });
+      return;
+    }
     this.loadUserLabels(added.filter((m) => m.memberType === 'User').map((m) => m.memberId));
     this.loadGroupLabels(added.map((m) => m.groupId).concat(added.filter((m) => m.memberType === 'Group').map((m) => m.memberId)));
     for (const m of added) {
@@ -605,19 +621,23 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
   const s = statementsFor(store);
   const startedAt = iso();
 
+  let baseline = false;
   const syncId = store.write(() => {
     for (const r of s.running.all(directoryId)) {
       if (now().getTime() - Date.parse(r.heartbeat_at) < LEASE_MS) throw new SyncBusyError(directoryId, r.started_at);
       s.abandon.run({ id: r.id, now: startedAt });
     }
-    return Number(s.startSync.run(directoryId, options.trigger, options.full ? 1 : 0, startedAt, startedAt).lastInsertRowid);
+    baseline = s.anySuccess.get(directoryId) === undefined;
+    return Number(
+      s.startSync.run(directoryId, options.trigger, options.full ? 1 : 0, baseline ? 1 : 0, startedAt, startedAt).lastInsertRowid,
+    );
   });
 
   const counts: SyncCounts = { pages: 0, users: 0, groups: 0, memberships: 0, events: 0 };
   let phase: SyncProgress['phase'] = 'starting';
   let waiting: string | null = null;
   let error: string | null = null;
-  const report = () => options.onProgress?.({ syncId, directoryId, phase, waiting, error, ...counts });
+  const report = () => options.onProgress?.({ syncId, directoryId, phase, waiting, error, baseline, ...counts });
   let lastBeat = Date.now();
   const beat = () => {
     if (Date.now() - lastBeat < HEARTBEAT_MS) return;
@@ -627,7 +647,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
 
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-  const applier = new DirectoryApplier(store, directoryId, iso);
+  const applier = new DirectoryApplier(store, directoryId, iso, baseline);
   let result: SyncResult | null = null;
   let status: SyncSummary['status'] = 'ok';
   report();
@@ -688,5 +708,5 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
   phase = status === 'ok' ? 'done' : 'failed';
   waiting = null;
   report();
-  return { syncId, directory: directoryId, status, mode: result?.mode ?? null, error, startedAt, finishedAt, ...counts };
+  return { syncId, directory: directoryId, status, baseline, mode: result?.mode ?? null, error, startedAt, finishedAt, ...counts };
 }

@@ -48,13 +48,14 @@ const stateDump = () =>
 const upn = (i: number) => String(dir.user(i).userPrincipalName);
 
 describe('sync engine × Graph provider × fake Graph', () => {
-  it('first sync creates everything; an unchanged re-sync writes and emits nothing', async () => {
+  it('first sync records everything as the baseline; an unchanged re-sync writes and emits nothing', async () => {
     const first = await sync();
-    expect(first).toMatchObject({ status: 'ok', mode: 'snapshot', users: 300, groups: 10, memberships: 700 });
-    const types = eventsAfter(0).map((e) => e.type);
-    expect(types.filter((t) => t === 'user.created')).toHaveLength(300);
-    expect(types.filter((t) => t === 'group.created')).toHaveLength(10);
-    expect(types.filter((t) => t === 'group.member_added')).toHaveLength(700);
+    expect(first).toMatchObject({ status: 'ok', mode: 'snapshot', baseline: true, users: 300, groups: 10, memberships: 700, events: 0 });
+    expect(eventsAfter(0)).toEqual([]);
+    const count = (sql: string) => (store.db.prepare(sql).get() as { n: number }).n;
+    expect(count('SELECT count(*) AS n FROM accounts WHERE deleted_at IS NULL')).toBe(300);
+    expect(count('SELECT count(*) AS n FROM groups WHERE deleted_at IS NULL')).toBe(10);
+    expect(count('SELECT count(*) AS n FROM memberships WHERE deleted_at IS NULL')).toBe(700);
     const disabled = store.db
       .prepare("SELECT count(*) AS n FROM accounts WHERE source_id = ? AND status = 'disabled' AND active = 0")
       .get(DIR) as {

@@ -83,7 +83,7 @@ describe('directory API calls', () => {
     await waitFor(() => pushes.some((m) => m.kind === 'sources.changed' && pushes.indexOf(m) > 1));
     const after = await c.dispatch('listSources', {});
     expect(after.ok && (after.value as { directories: unknown[] }).directories[0]).toMatchObject({
-      lastSync: { status: 'ok', users: 1, events: 1, trigger: 'manual' },
+      lastSync: { status: 'ok', baseline: true, users: 1, events: 0, trigger: 'manual' },
       lastSyncAt: expect.any(String),
       nextSyncAt: expect.any(String),
     });

@@ -64,22 +64,65 @@ const baseline = (): SyncPage[] => [
 ];
 
 describe('directory sync engine', () => {
-  it('records a first snapshot as created users, groups and memberships, and stores the cursor', async () => {
+  it('records the first snapshot as a baseline (state, no events), then emits what changes', async () => {
     script.push({ pages: baseline(), mode: 'snapshot', cursor: { next: 'abc' } });
     const summary = await sync();
-    expect(summary).toMatchObject({ status: 'ok', mode: 'snapshot', users: 3, groups: 1, memberships: 2, events: 6, pages: 3 });
-    expect(events().map((e) => `${e.type}:${e.subject}`)).toEqual([
-      'user.created:u1@example.com',
-      'user.created:u2@example.com',
-      'user.created:u3@example.com',
-      'group.created:Engineering',
-      'group.member_added:u1@example.com',
-      'group.member_added:u2@example.com',
-    ]);
-    expect(JSON.parse(events()[4]!.after!)).toEqual({ group: 'Engineering', member: 'u1@example.com' });
+    expect(summary).toMatchObject({
+      status: 'ok',
+      mode: 'snapshot',
+      baseline: true,
+      users: 3,
+      groups: 1,
+      memberships: 2,
+      events: 0,
+      pages: 3,
+    });
+    expect(events()).toEqual([]);
     expect(loadCursor(store, DIR)).toEqual({ next: 'abc' });
-    const row = store.db.prepare("SELECT user_name, email_key, active, status FROM accounts WHERE id = 'u1'").get();
-    expect(row).toEqual({ user_name: 'u1@example.com', email_key: 'u1@example.com', active: 1, status: 'active' });
+    const row = store.db.prepare("SELECT user_name, email_key, active, status, first_seen FROM accounts WHERE id = 'u1'").get();
+    expect(row).toEqual({
+      user_name: 'u1@example.com',
+      email_key: 'u1@example.com',
+      active: 1,
+      status: 'active',
+      first_seen: new Date(clock).toISOString(),
+    });
+    expect(store.db.prepare('SELECT count(*) AS n FROM memberships WHERE deleted_at IS NULL').get()).toEqual({ n: 2 });
+    expect(store.db.prepare('SELECT baseline FROM directory_syncs').get()).toEqual({ baseline: 1 });
+
+    // the second sync is not a baseline: new users, groups and memberships are events
+    script.push({
+      mode: 'delta',
+      pages: [
+        { users: [user('u4')] },
+        { groups: [{ id: 'g2', displayName: 'Sales', attributes: {} }] },
+        {
+          members: [
+            { groupId: 'g2', memberId: 'u4', memberType: 'User' },
+            { groupId: 'g1', memberId: 'u3', memberType: 'User' },
+          ],
+        },
+      ],
+    });
+    expect(await sync()).toMatchObject({ baseline: false, events: 4 });
+    expect(events().map((e) => `${e.type}:${e.subject}`)).toEqual([
+      'user.created:u4@example.com',
+      'group.created:Sales',
+      'group.member_added:u4@example.com',
+      'group.member_added:u3@example.com',
+    ]);
+    expect(JSON.parse(events()[3]!.after!)).toEqual({ group: 'Engineering', member: 'u3@example.com' });
+    expect(JSON.parse(events()[0]!.after!)).toMatchObject({ userName: 'u4@example.com', status: 'active', active: true });
+  });
+
+  it('stays a baseline until a sync succeeds (a failed first sync is resumed without events)', async () => {
+    script.push({ pages: baseline(), mode: 'snapshot', fail: new Error('HTTP 500'), failAfter: 1 });
+    expect(await sync()).toMatchObject({ status: 'failed', baseline: true });
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', baseline: true, events: 0 });
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', baseline: false, events: 0 });
+    expect(events()).toEqual([]);
   });
 
   it('writes nothing and emits nothing when the directory has not changed', async () => {
@@ -231,6 +274,8 @@ describe('directory sync engine', () => {
   });
 
   it('treats the same membership twice in a page as one change, and a re-appearing user as created again', async () => {
+    script.push({ pages: [], mode: 'snapshot' }); // an empty directory: the baseline
+    await sync();
     script.push({
       mode: 'delta',
       pages: [
@@ -261,7 +306,7 @@ describe('directory sync engine', () => {
     const seen: SyncProgress[] = [];
     await sync({ onProgress: (p) => seen.push(p) });
     expect(seen.map((p) => p.phase)).toEqual(['starting', 'users', 'groups', 'members', 'deletions', 'done']);
-    expect(seen.at(-1)).toMatchObject({ users: 3, groups: 1, memberships: 2, events: 6, error: null });
+    expect(seen.at(-1)).toMatchObject({ users: 3, groups: 1, memberships: 2, events: 0, baseline: true, error: null });
   });
 
   it('refuses a second sync while one holds the lease, and takes over a lapsed lease', async () => {

@@ -18,6 +18,7 @@ const run = (over: Partial<Run> = {}): Run => ({
   id: 7,
   trigger: 'schedule',
   full: false,
+  baseline: false,
   status: 'ok',
   mode: 'delta',
   startedAt: '2024-03-05T12:00:00Z',
@@ -33,6 +34,7 @@ const run = (over: Partial<Run> = {}): Run => ({
 
 const progress: SyncProgress = {
   syncId: 8,
+  baseline: false,
   phase: 'users',
   pages: 1,
   users: 10,
@@ -54,6 +56,7 @@ describe('directories: last sync', () => {
       trigger: 'Scheduled',
     });
     expect(syncCountsLabel(run({ events: 1 }))).toMatch(/· 1 change$/);
+    expect(syncCountsLabel(run({ baseline: true, events: 0 }))).toBe('1,200 users · 3 groups · 40 memberships · baseline recorded');
   });
 
   it('shows a failed sync’s error (or says none was recorded)', () => {

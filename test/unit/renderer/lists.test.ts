@@ -179,6 +179,7 @@ describe('sources', () => {
     events: 0,
     waiting: null,
     error: null,
+    baseline: false,
     ...over,
   });
 

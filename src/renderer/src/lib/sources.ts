@@ -80,9 +80,12 @@ export function syncTriggerLabel(run: Pick<SyncRun, 'trigger' | 'full'>): string
   return run.full ? `Full sync, ${trigger}` : capitalise(trigger);
 }
 
-/** "1,200 users · 3 groups · 40 memberships · 5 changes" for a finished sync. */
-export function syncCountsLabel(run: Pick<SyncRun, 'users' | 'groups' | 'memberships' | 'events'>): string {
-  const events = run.events === 1 ? '1 change' : `${formatCount(run.events)} changes`;
+/**
+ * "1,200 users · 3 groups · 40 memberships · 5 changes" for a finished sync; a baseline (the
+ * directory's first sync, which records what exists without an event each) says so instead.
+ */
+export function syncCountsLabel(run: Pick<SyncRun, 'users' | 'groups' | 'memberships' | 'events'> & { baseline?: boolean }): string {
+  const events = run.baseline ? 'baseline recorded' : run.events === 1 ? '1 change' : `${formatCount(run.events)} changes`;
   return `${formatCount(run.users)} users · ${formatCount(run.groups)} groups · ${formatCount(run.memberships)} memberships · ${events}`;
 }
 

@@ -16,6 +16,8 @@ CREATE TABLE directory_syncs (
   source_id     TEXT NOT NULL REFERENCES sources (id),
   trigger       TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'cli')),
   full          INTEGER NOT NULL CHECK (full IN (0, 1)),
+  -- the directory's first successful sync: state recorded, no per-object events (see docs/directories.md)
+  baseline      INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1)),
   status        TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'cancelled')),
   mode          TEXT CHECK (mode IN ('snapshot', 'delta')),
   started_at    TEXT NOT NULL,
