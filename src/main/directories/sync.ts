@@ -555,14 +555,19 @@ export class DirectoryApplier {
   *deleteUnseen(): Generator<number, void, void> {
     const id = this.directoryId;
     for (let afterGroup = '', afterMember = ''; ;) {
-      const batch = this.s.liveMembershipKeys.all(id, afterGroup, afterMember, DELETE_CHUNK * 4);
+      // Raw rows (arrays): this walks every live membership of the source, a million at scale.
+      const batch = this.s.liveMembershipKeys.raw(true).all(id, afterGroup, afterMember, DELETE_CHUNK * 20) as unknown as [
+        string,
+        string,
+        'User' | 'Group',
+      ][];
       if (batch.length === 0) break;
-      ({ group_id: afterGroup, member_id: afterMember } = batch[batch.length - 1]!);
-      const unseen = batch.filter((m) => !this.seenMembers.has(memberKey(m.group_id, m.member_id)));
-      if (unseen.length)
-        yield this.applyPage({
-          removedMembers: unseen.map((m) => ({ groupId: m.group_id, memberId: m.member_id, memberType: m.member_type })),
-        });
+      [afterGroup, afterMember] = batch[batch.length - 1]!;
+      const unseen = batch.filter(([g, m]) => !this.seenMembers.has(memberKey(g, m)));
+      // Either way, a turn for everything else between chunks.
+      yield unseen.length
+        ? this.applyPage({ removedMembers: unseen.map(([groupId, memberId, memberType]) => ({ groupId, memberId, memberType })) })
+        : 0;
     }
     for (const [stmt, seen, kind] of [
       [this.s.liveGroupIds, this.seenGroups, 'groups'],

@@ -50,6 +50,10 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache (SQLite's default is 2 MiB): a directory sync diffs a 100,000-user,
+    // 1,000,000-membership source page by page, and with the default cache most index lookups
+    // miss and go back to the file. Pages are cached only as they are used.
+    db.pragma('cache_size = -65536');
     migrate(db, list, file);
   } catch (err) {
     db.close();
