@@ -180,7 +180,8 @@ test('Okta with an API token: add, test, baseline sync, a suspension becomes an 
   // ---- The IdP changes: Bob is suspended (the fake writes the System Log event Okta would).
   okta.suspend('00u1bob000000000002');
   await row.getByRole('button', { name: 'Sync now Acme Okta' }).click();
-  await expect(cell).toContainText(/· 1 change$/, { timeout: SYNC_TIMEOUT });
+  // The delta read Bob again and nothing else ("1 user", not "1 users").
+  await expect(cell).toContainText('1 user · 0 groups · 0 memberships · 1 change', { timeout: SYNC_TIMEOUT });
   await expect(cell).toContainText('Succeeded');
   await expect(cell).not.toContainText('baseline recorded');
 
