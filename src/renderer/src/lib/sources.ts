@@ -26,6 +26,16 @@ export function applySyncProgress(map: SyncProgressMap, message: SyncProgressMes
   return next;
 }
 
+/** "1 user", "1,200 users": a count with its noun in the right number. */
+function counted(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** "1,200 users · 3 groups · 1 membership": what a sync saw so far. */
+function seenCounts(p: { users: number; groups: number; memberships: number }): string {
+  return `${counted(p.users, 'user', 'users')} · ${counted(p.groups, 'group', 'groups')} · ${counted(p.memberships, 'membership', 'memberships')}`;
+}
+
 const PHASE_LABELS: Record<string, string> = {
   starting: 'Starting',
   users: 'Reading users',
@@ -38,7 +48,7 @@ const PHASE_LABELS: Record<string, string> = {
 /** "Reading users: 1,200 users · 3 groups · 0 memberships · 1,203 changes" (+ a wait, if any). */
 export function syncProgressLabel(p: SyncProgress): string {
   const phase = PHASE_LABELS[p.phase] ?? p.phase.replace(/[._-]+/g, ' ').trim();
-  const counts = `${formatCount(p.users)} users · ${formatCount(p.groups)} groups · ${formatCount(p.memberships)} memberships · ${formatCount(p.events)} changes`;
+  const counts = `${seenCounts(p)} · ${counted(p.events, 'change', 'changes')}`;
   return p.waiting ? `${phase}: ${counts} (${p.waiting})` : `${phase}: ${counts}`;
 }
 
@@ -85,8 +95,8 @@ export function syncTriggerLabel(run: Pick<SyncRun, 'trigger' | 'full'>): string
  * directory's first sync, which records what exists without an event each) says so instead.
  */
 export function syncCountsLabel(run: Pick<SyncRun, 'users' | 'groups' | 'memberships' | 'events'> & { baseline?: boolean }): string {
-  const events = run.baseline ? 'baseline recorded' : run.events === 1 ? '1 change' : `${formatCount(run.events)} changes`;
-  return `${formatCount(run.users)} users · ${formatCount(run.groups)} groups · ${formatCount(run.memberships)} memberships · ${events}`;
+  const events = run.baseline ? 'baseline recorded' : counted(run.events, 'change', 'changes');
+  return `${seenCounts(run)} · ${events}`;
 }
 
 export type SyncResultTone = 'ok' | 'failed' | 'running' | 'cancelled';
@@ -187,8 +197,7 @@ export function syncActivity(
 /** What a screen reader hears when a sync ends (from the final progress message). */
 export function syncFinishedAnnouncement(name: string, message: Pick<SyncProgressMessage, 'phase' | 'events' | 'error'>): string | null {
   if (message.phase === 'done') {
-    const changes = message.events === 1 ? '1 change' : `${formatCount(message.events)} changes`;
-    return `Sync of “${name}” finished: ${changes}.`;
+    return `Sync of “${name}” finished: ${counted(message.events, 'change', 'changes')}.`;
   }
   if (message.phase === 'failed') return `Sync of “${name}” failed${message.error ? `: ${message.error}` : '.'}`;
   return null;
