@@ -188,8 +188,16 @@ async function start(): Promise<void> {
     if (!quitting) setTray({ ...trayState, scimOrigin: null, listenerError: `the core stopped (exit code ${code})` });
   });
 
+  const revealDataFolder = (): void => shell.showItemInFolder(dataDir);
   registerApiHandlers(ipcMain, {
     isTrustedUrl: (url) => isInternalUrl(url, appUrl),
+    // Only the main process can open a file manager; the core's own answer says so.
+    shellHandlers: {
+      revealDataFolder: () => {
+        revealDataFolder();
+        return { revealed: true, message: `Opened the data folder in your file manager: ${dataDir}` };
+      },
+    },
     invoke: async (name, input): Promise<Envelope> => {
       const envelope = await core.call(name, input);
       if (name === 'updateSettings' && envelope.ok) applySettings(envelope.value as Settings, settings);
@@ -215,7 +223,7 @@ async function start(): Promise<void> {
         packaged: app.isPackaged,
         actions: {
           go: (route) => showWindow(route),
-          revealDataFolder: () => shell.showItemInFolder(dataDir),
+          revealDataFolder,
           quit: () => app.quit(),
         },
       }),

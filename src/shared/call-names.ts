@@ -19,6 +19,7 @@ export const callNames = [
   'syncDirectory',
   'getSettings',
   'updateSettings',
+  'revealDataFolder',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

@@ -325,6 +325,11 @@ export const contract = {
       .strict(),
     settingsSchema,
   ),
+  revealDataFolder: call(
+    'Shows the data folder in the OS file manager (desktop app only); the message says what happened.',
+    z.object({}).strict(),
+    z.object({ revealed: z.boolean(), message: z.string() }),
+  ),
 } as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
 
 export type Contract = typeof contract;

@@ -158,6 +158,11 @@ export function createCore(options: CoreOptions): Core {
       });
       return readSettings(store);
     },
+    // The desktop shell answers this call itself (it can open a file manager); the core cannot.
+    revealDataFolder: () => ({
+      revealed: false,
+      message: `Only the desktop app can open folders; the data folder is ${store.dataDir}`,
+    }),
   };
 
   const push = (message: PushMessage): void => {

@@ -54,6 +54,58 @@ describe('IPC registration', () => {
     expect(forwarded).toEqual([['listEvents', { limit: 5 }]]);
   });
 
+  it('lets the shell answer a call itself, after the same sender check and input validation', async () => {
+    const { ipc, handlers } = fakeIpcMain();
+    const forwarded: CallName[] = [];
+    const revealed: unknown[] = [];
+    registerApiHandlers(ipc, {
+      isTrustedUrl: (url) => url === APP_URL,
+      invoke: async (name) => {
+        forwarded.push(name);
+        return { ok: true, value: { revealed: false, message: 'from the core' } };
+      },
+      shellHandlers: {
+        revealDataFolder: (input) => {
+          revealed.push(input);
+          return { revealed: true, message: 'shown' };
+        },
+      },
+    });
+    const h = handlers.get(ipcChannel('revealDataFolder'))!;
+    const top = { senderFrame: { url: APP_URL, parent: null } };
+    // Untrusted senders and sub-frames never reach the shell handler.
+    expect(await h({ senderFrame: { url: 'https://evil.example/', parent: null } }, {})).toMatchObject({
+      ok: false,
+      error: { message: /untrusted sender/ },
+    });
+    expect(await h({ senderFrame: { url: APP_URL, parent: {} } }, {})).toMatchObject({ ok: false });
+    // Input the contract refuses (the call takes no fields) never reaches it either.
+    expect(await h(top, { path: '/etc' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(revealed).toEqual([]);
+    // A valid call runs the shell handler, not the core.
+    expect(await h(top, undefined)).toEqual({ ok: true, value: { revealed: true, message: 'shown' } });
+    expect(revealed).toEqual([{}]);
+    expect(forwarded).toEqual([]);
+    // Every other call still goes to the core.
+    expect(await handlers.get(ipcChannel('getSettings'))!(top, {})).toMatchObject({ ok: true });
+    expect(forwarded).toEqual(['getSettings']);
+  });
+
+  it('turns a failing shell handler into an internal error envelope', async () => {
+    const { ipc, handlers } = fakeIpcMain();
+    registerApiHandlers(ipc, {
+      isTrustedUrl: () => true,
+      invoke: async () => ({ ok: true, value: null }),
+      shellHandlers: {
+        revealDataFolder: () => {
+          throw new Error('no file manager');
+        },
+      },
+    });
+    const answer = await handlers.get(ipcChannel('revealDataFolder'))!({ senderFrame: { url: APP_URL, parent: null } }, {});
+    expect(answer).toEqual({ ok: false, error: { code: 'internal', message: 'revealDataFolder failed: no file manager' } });
+  });
+
   it('is the only code that calls ipcMain.handle or imports electron outside the shell', () => {
     const root = fileURLToPath(new URL('../../../src', import.meta.url));
     const files: string[] = [];

@@ -1,5 +1,10 @@
+import { useEffect, useState } from 'react';
 import { api, useCall } from '../api';
+import type { CallOutput, Settings } from '../../../shared/contract';
 import { PageHeader } from '../components/PageHeader';
+import { SettingsData } from '../components/SettingsData';
+import { SettingsDesktop } from '../components/SettingsDesktop';
+import { SettingsListener } from '../components/SettingsListener';
 import { ErrorMessage, Loading } from '../components/Status';
 import { THEME_OPTIONS } from '../lib/theme';
 import { appStore, useAppStore } from '../store/hooks';
@@ -8,11 +13,53 @@ import { changeThemeSetting } from '../store/settings';
 
 export function SettingsPage() {
   return (
-    <section className="page">
+    <section className="page settings-page">
       <PageHeader title="Settings" />
       <ThemeSetting />
-      <AppInfo />
+      <OtherSettings />
     </section>
+  );
+}
+
+/** How long the desktop app's listener gets to restart before the page asks where it listens. */
+const LISTENER_RESTART_MS = 1000;
+
+/** Desktop app, SCIM listener, Data and About: they need the saved settings and the app info. */
+function OtherSettings() {
+  const info = useCall('getAppInfo', {});
+  const loaded = useCall('getSettings', {});
+  const [saved, setSaved] = useState<Settings | null>(null);
+  const [listenerMoved, setListenerMoved] = useState(0);
+  const settings = saved ?? loaded.data;
+  const reloadInfo = info.reload;
+
+  useEffect(() => {
+    if (listenerMoved === 0) return;
+    const timer = setTimeout(reloadInfo, LISTENER_RESTART_MS);
+    return () => clearTimeout(timer);
+  }, [listenerMoved, reloadInfo]);
+
+  const onSaved = (next: Settings): void => {
+    if (settings && JSON.stringify(next.scimListener) !== JSON.stringify(settings.scimListener)) setListenerMoved((n) => n + 1);
+    setSaved(next);
+  };
+
+  if (info.error || loaded.error) {
+    const retry = (): void => {
+      if (info.error) info.reload();
+      if (loaded.error) loaded.reload();
+    };
+    return <ErrorMessage title="Could not load the settings" message={(info.error ?? loaded.error)!} onRetry={retry} />;
+  }
+  if (!info.data || !settings) return <Loading label="Loading settings…" />;
+  const host = info.data.host;
+  return (
+    <>
+      <SettingsDesktop host={host} settings={settings} onSaved={onSaved} />
+      <SettingsListener host={host} settings={settings} scimOrigin={info.data.scimOrigin} onSaved={onSaved} />
+      <SettingsData dataDir={info.data.dataDir} />
+      <AppInfo info={info.data} />
+    </>
   );
 }
 
@@ -54,29 +101,18 @@ function ThemeSetting() {
   );
 }
 
-function AppInfo() {
-  const { data, error, loading, reload } = useCall('getAppInfo', {});
+function AppInfo({ info }: { info: CallOutput<'getAppInfo'> }) {
   return (
-    <section className="section" aria-labelledby="about-heading" aria-busy={loading}>
+    <section className="section" aria-labelledby="about-heading">
       <h2 id="about-heading">About this installation</h2>
-      {error ? <ErrorMessage title="Could not load app information" message={error} onRetry={reload} /> : null}
-      {!data && loading ? <Loading label="Loading app information…" /> : null}
-      {data ? (
-        <dl className="facts">
-          <dt>Version</dt>
-          <dd>{data.version}</dd>
-          <dt>Running as</dt>
-          <dd>{data.host === 'electron' ? 'Desktop app' : 'Headless server (rollcall serve)'}</dd>
-          <dt>Data folder</dt>
-          <dd>
-            <code className="select-all">{data.dataDir}</code>
-          </dd>
-          <dt>Database schema version</dt>
-          <dd>{data.schemaVersion}</dd>
-          <dt>SCIM listener</dt>
-          <dd>{data.scimOrigin ? <code className="select-all">{data.scimOrigin}</code> : <span className="muted">Not running</span>}</dd>
-        </dl>
-      ) : null}
+      <dl className="facts">
+        <dt>Version</dt>
+        <dd>{info.version}</dd>
+        <dt>Running as</dt>
+        <dd>{info.host === 'electron' ? 'Desktop app' : 'Headless server (rollcall serve)'}</dd>
+        <dt>Database schema version</dt>
+        <dd>{info.schemaVersion}</dd>
+      </dl>
     </section>
   );
 }
