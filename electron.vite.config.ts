@@ -18,6 +18,8 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           'core-process': resolve('src/main/core-process.ts'),
           cli: resolve('src/main/cli.ts'),
+          // A directory sync's own thread (src/main/directories/worker.ts starts it).
+          'directory-sync': resolve('src/main/directories/worker-entry.ts'),
         },
       },
     },

@@ -32,6 +32,11 @@ export interface CoreOptions {
   fetch?: FetchLike;
   /** Poll directories on their intervals (default true). The CLI's one-shot commands turn it off. */
   scheduleDirectories?: boolean;
+  /**
+   * Run directory syncs on worker threads (default: yes, unless `fetch` or `providers` were
+   * injected, which cannot cross threads).
+   */
+  syncOnWorker?: boolean;
 }
 
 export interface Core {
@@ -63,6 +68,7 @@ export function createCore(options: CoreOptions): Core {
   const directorySync = new DirectorySync(store, directories, {
     now,
     fetch: options.fetch,
+    thread: options.syncOnWorker ?? (options.fetch === undefined && options.providers === undefined),
     log: options.log,
     onProgress: (p) => push({ kind: 'sync.progress', ...p }),
   });

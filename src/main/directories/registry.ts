@@ -167,11 +167,11 @@ export class Directories {
     return this.get(id);
   }
 
-  /** The provider and an HTTP client for one directory, credentials decrypted for this use only. */
-  async open(
-    id: string,
-    options: { fetch?: FetchLike; http?: Partial<HttpClientOptions> } = {},
-  ): Promise<{ directory: Directory; provider: DirectoryProvider; http: HttpClient }> {
+  /**
+   * The validated settings and decrypted credentials of one directory, for a sync run on another
+   * thread (the credentials stay in this process's memory; they are never logged or stored so).
+   */
+  async credentials(id: string): Promise<{ directory: Directory; config: unknown; secrets: unknown }> {
     const row = this.row(id);
     const directory = toDirectory(row);
     const module = this.module(directory.kind);
@@ -182,8 +182,16 @@ export class Directories {
     } catch {
       throw new InvalidInputError(`The credentials of directory "${directory.name}" cannot be decrypted (was the key file replaced?)`);
     }
-    const config = module.configSchema.parse(directory.config);
-    const { provider, auth, httpOptions } = module.create(config as never, module.secretsSchema.parse(secrets) as never);
+    return { directory, config: module.configSchema.parse(directory.config), secrets: module.secretsSchema.parse(secrets) };
+  }
+
+  /** The provider and an HTTP client for one directory, credentials decrypted for this use only. */
+  async open(
+    id: string,
+    options: { fetch?: FetchLike; http?: Partial<HttpClientOptions> } = {},
+  ): Promise<{ directory: Directory; provider: DirectoryProvider; http: HttpClient }> {
+    const { directory, config, secrets } = await this.credentials(id);
+    const { provider, auth, httpOptions } = this.module(directory.kind).create(config as never, secrets as never);
     const http = new HttpClient({ ...httpOptions, ...options.http, auth, fetch: options.fetch ?? options.http?.fetch });
     return { directory, provider, http };
   }

@@ -7,6 +7,7 @@ import type { Store } from '../core/store/store';
 import type { FetchLike } from './http';
 import type { Directories } from './registry';
 import { runSync, SyncBusyError, type SyncProgress, type SyncSummary, type SyncTrigger } from './sync';
+import { startSyncWorker } from './worker';
 
 export interface DirectorySyncOptions {
   /** Called for every progress step of every sync (the core forwards it to the push stream). */
@@ -16,6 +17,12 @@ export interface DirectorySyncOptions {
   fetch?: FetchLike;
   /** How often the scheduler looks for due directories (default 30 s). */
   tickMs?: number;
+  /**
+   * Run each sync on its own worker thread with its own database connection (the hosts do: the
+   * core thread also answers SCIM and the UI). Off, syncs run on the calling thread — the CLI, and
+   * tests that inject `fetch` or providers, which cannot cross to another thread.
+   */
+  thread?: boolean;
 }
 
 interface LastRun {
@@ -24,7 +31,7 @@ interface LastRun {
 }
 
 export class DirectorySync {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<SyncSummary> }>();
+  private readonly running = new Map<string, { cancel: () => void; done: Promise<SyncSummary> }>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private paused = false;
@@ -104,9 +111,27 @@ export class DirectorySync {
 
   private start1(directoryId: string, trigger: SyncTrigger, full: boolean, onStarted?: (syncId: number) => void): Promise<SyncSummary> {
     const controller = new AbortController();
+    let cancelThread: (() => void) | undefined;
+    let announced = false;
+    const onProgress = (p: SyncProgress) => {
+      if (!announced) {
+        announced = true;
+        onStarted?.(p.syncId);
+      }
+      this.options.onProgress?.(p);
+    };
     const done = (async () => {
+      if (this.options.thread) {
+        const { directory, config, secrets } = await this.directories.credentials(directoryId);
+        if (controller.signal.aborted) throw new Error('Rollcall is shutting down');
+        const handle = startSyncWorker(
+          { dataDir: this.store.dataDir, directoryId, kind: directory.kind, config, secrets, trigger, full },
+          onProgress,
+        );
+        cancelThread = handle.cancel;
+        return handle.done;
+      }
       const { provider, http } = await this.directories.open(directoryId, { fetch: this.options.fetch });
-      let announced = false;
       return runSync({
         store: this.store,
         directoryId,
@@ -116,18 +141,18 @@ export class DirectorySync {
         full,
         signal: controller.signal,
         now: this.now,
-        onProgress: (p) => {
-          if (!announced) {
-            announced = true;
-            onStarted?.(p.syncId);
-          }
-          this.options.onProgress?.(p);
-        },
+        onProgress,
       });
     })().finally(() => {
-      if (this.running.get(directoryId)?.controller === controller) this.running.delete(directoryId);
+      if (this.running.get(directoryId)?.done === done) this.running.delete(directoryId);
     });
-    this.running.set(directoryId, { controller, done });
+    this.running.set(directoryId, {
+      cancel: () => {
+        controller.abort(new Error('Rollcall is shutting down'));
+        cancelThread?.();
+      },
+      done,
+    });
     return done;
   }
 
@@ -140,7 +165,7 @@ export class DirectorySync {
     this.stopped = true;
     clearInterval(this.timer);
     const pending = [...this.running.values()];
-    for (const r of pending) r.controller.abort(new Error('Rollcall is shutting down'));
+    for (const r of pending) r.cancel();
     await Promise.allSettled(pending.map((r) => r.done));
   }
 
