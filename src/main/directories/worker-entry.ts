@@ -6,6 +6,7 @@
  * WAL — it costs here, not on the thread that answers SCIM requests and the UI.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { SAFETY_AUTOCHECKPOINT_PAGES } from '../core/store/checkpointer';
 import { Store } from '../core/store/store';
 import { HttpClient } from './http';
 import { providerModules } from './providers/index';
@@ -40,6 +41,10 @@ async function main(): Promise<void> {
     if (!module) throw new Error(`this build has no ${data.kind} provider`);
     const { provider, auth, httpOptions } = module.create(data.config as never, data.secrets as never);
     store = Store.open(data.dataDir);
+    // The host that started this thread checkpoints the WAL on its own worker (store/checkpointer.ts);
+    // this connection keeps only the same high safety threshold instead of checkpointing inside
+    // every few commits.
+    store.db.pragma(`wal_autocheckpoint = ${SAFETY_AUTOCHECKPOINT_PAGES}`);
     const summary = await runSync({
       store,
       directoryId: data.directoryId,
