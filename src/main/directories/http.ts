@@ -54,8 +54,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** A JSON body. */
   json?: unknown;
-  /** An application/x-www-form-urlencoded body (token requests). */
-  form?: Record<string, string>;
+  /**
+   * An application/x-www-form-urlencoded body (token requests). A function is called again for
+   * every attempt: a retried token request must not resend a signed assertion whose `jti` the
+   * server has already seen (Okta refuses a replayed client assertion).
+   */
+  form?: Record<string, string> | (() => Record<string, string>);
   /** Send the Authorization header (default true). */
   auth?: boolean;
   signal?: AbortSignal;
@@ -195,7 +199,7 @@ export class HttpClient {
           body = JSON.stringify(options.json);
         } else if (options.form) {
           headers['content-type'] = 'application/x-www-form-urlencoded';
-          body = new URLSearchParams(options.form).toString();
+          body = new URLSearchParams(typeof options.form === 'function' ? options.form() : options.form).toString();
         }
         this.requests++;
         res = await this.fetchImpl(url, {
@@ -326,7 +330,7 @@ export function oauthToken(options: OAuthTokenOptions): AuthScheme & { readonly 
   const mint = async (http: HttpClient, signal: AbortSignal): Promise<string> => {
     let res: HttpResponse;
     try {
-      res = await http.request(options.tokenUrl, { method: 'POST', form: options.form(), headers: options.headers, auth: false, signal });
+      res = await http.request(options.tokenUrl, { method: 'POST', form: options.form, headers: options.headers, auth: false, signal });
     } catch (err) {
       if (err instanceof DirectoryHttpError && (err.kind === 'http' || err.kind === 'auth')) {
         throw new DirectoryHttpError('auth', `token request refused: ${err.message}`, err.status, err.url);

@@ -184,4 +184,25 @@ describe('directory HTTP layer', () => {
       'https://x.test/p?access_token=REDACTED&after=00u1&key=REDACTED',
     );
   });
+
+  it('builds a token request’s form afresh for every attempt (a retried assertion is a new one)', async () => {
+    const seen: string[] = [];
+    server = await startFakeServer((req) => {
+      if (req.url.pathname === '/token') {
+        seen.push(formBody(req.body).client_assertion!);
+        return { status: 200, body: { access_token: 'ok', expires_in: 60 } };
+      }
+      return { status: 200, body: {} };
+    });
+    server.fail({ match: /POST \/token/, status: 503, times: 2 });
+    let n = 0;
+    const auth = oauthToken({
+      tokenUrl: `${server.url}/token`,
+      form: () => ({ grant_type: 'client_credentials', client_assertion: `jwt-${++n}` }),
+    });
+    await client({ auth }).http.getJson(`${server.url}/x`);
+    expect(n).toBe(3);
+    expect(seen).toEqual(['jwt-3']); // the two refused attempts carried jwt-1 and jwt-2
+    expect(server.log.filter((l) => l.path === '/token')).toHaveLength(3);
+  });
 });
