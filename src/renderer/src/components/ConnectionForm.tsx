@@ -17,6 +17,7 @@ import {
 import { providerLabel } from '../lib/format';
 import { PROVIDER_ORDER } from '../lib/idp';
 import { BusyButton } from './BusyButton';
+import { FailureNotice } from './FailureNotice';
 
 type Created = CallOutput<'createConnection'>;
 
@@ -161,21 +162,7 @@ export function ConnectionForm({ takenSlugs, onCreated }: { takenSlugs: readonly
         </BusyButton>
         <span className="small muted">You get a SCIM URL and a token to paste into the identity provider.</span>
       </div>
-      {failure ? (
-        <div className="notice notice--error" role="alert">
-          <div>
-            <strong className="notice__title">{failure.title}</strong>
-            <p className="notice__body">{failure.message}</p>
-            {failure.details.length > 0 ? (
-              <ul className="notice__list">
-                {failure.details.map((d) => (
-                  <li key={d}>{d}</li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
-        </div>
-      ) : null}
+      {failure ? <FailureNotice title={failure.title} message={failure.message} details={failure.details} /> : null}
     </form>
   );
 }

@@ -25,6 +25,7 @@ import {
 } from '../lib/directory-form';
 import { providerLabel } from '../lib/format';
 import { BusyButton } from './BusyButton';
+import { FailureNotice } from './FailureNotice';
 
 type Created = CallOutput<'createDirectory'>['directory'];
 type TextField = Exclude<DirectoryField, 'oktaAuth' | 'entraAuth' | 'serviceAccount'>;
@@ -523,21 +524,7 @@ export function DirectoryForm({ onCreated }: { onCreated(directory: Created): vo
           </div>
         ) : null}
       </div>
-      {failure ? (
-        <div className="notice notice--error" role="alert">
-          <div>
-            <strong className="notice__title">{failure.title}</strong>
-            <p className="notice__body">{failure.message}</p>
-            {failure.details.length > 0 ? (
-              <ul className="notice__list">
-                {failure.details.map((d) => (
-                  <li key={d}>{d}</li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
-        </div>
-      ) : null}
+      {failure ? <FailureNotice title={failure.title} message={failure.message} details={failure.details} /> : null}
     </form>
   );
 }

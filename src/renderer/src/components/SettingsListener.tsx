@@ -19,6 +19,7 @@ import {
   type SaveError,
 } from '../lib/settings-form';
 import { BusyButton } from './BusyButton';
+import { FailureNotice } from './FailureNotice';
 
 const HINTS: Readonly<Record<ListenerField, string>> = {
   host: '127.0.0.1 accepts connections from this computer only; 0.0.0.0 from every network this computer is on.',
@@ -197,19 +198,7 @@ export function SettingsListener({
           {done ?? ''}
         </p>
         {failure ? (
-          <div className="notice notice--error" role="alert">
-            <div>
-              <strong className="notice__title">Could not save the listener settings</strong>
-              <p className="notice__body">{failure.message}</p>
-              {failure.details.length > 0 ? (
-                <ul className="notice__list">
-                  {failure.details.map((d) => (
-                    <li key={d}>{d}</li>
-                  ))}
-                </ul>
-              ) : null}
-            </div>
-          </div>
+          <FailureNotice title="Could not save the listener settings" message={failure.message} details={failure.details} />
         ) : null}
       </form>
     </section>
