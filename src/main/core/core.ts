@@ -183,11 +183,27 @@ export function createCore(options: CoreOptions): Core {
 
   // New events reach the UI whichever process wrote them (this one, the CLI, another serve):
   // a cheap primary-key lookup on a timer, only while someone listens.
+  // Alerts the same way, whoever opened them: each new alert goes out once (the desktop app
+  // notifies for the high-severity ones) and the open high-severity count when it changes.
   let lastSeq = q.maxEventSeq(store.db);
+  let lastAlertId = q.maxAlertId(store.db);
+  let lastOpenHigh = q.openHighAlerts(store.db);
   const timer = setInterval(() => {
     if (listeners.size === 0) {
       lastSeq = q.maxEventSeq(store.db);
+      lastAlertId = q.maxAlertId(store.db);
+      lastOpenHigh = q.openHighAlerts(store.db);
       return;
+    }
+    const opened = q.alertsAfter(store.db, lastAlertId, 1000);
+    if (opened.length > 0) {
+      lastAlertId = opened[opened.length - 1]!.id;
+      push({ kind: 'alerts.opened', alerts: opened });
+    }
+    const openHigh = q.openHighAlerts(store.db);
+    if (openHigh !== lastOpenHigh) {
+      lastOpenHigh = openHigh;
+      push({ kind: 'alerts.changed', openHigh });
     }
     for (;;) {
       const batch = q.eventsAfter(store.db, lastSeq, 500);

@@ -2,7 +2,7 @@
  * Read models for the UI: each function answers one contract call from the database.
  * Pure SQL with bound parameters; cursors are opaque strings holding the last row's key.
  */
-import type { CallOutput, CallParsedInput, RollcallEvent, SyncRun } from '../../shared/contract';
+import type { Alert, CallOutput, CallParsedInput, RollcallEvent, SyncRun } from '../../shared/contract';
 import type { Db } from './store/db';
 import type { EventRow } from './store/events';
 
@@ -118,22 +118,40 @@ export function listAlerts(db: Db, input: CallParsedInput<'listAlerts'>): CallOu
     .all({ before: before ?? null, status: input.status ?? null, limit: input.limit + 1 });
   const more = rows.length > input.limit;
   const page = more ? rows.slice(0, input.limit) : rows;
-  return {
-    items: page.map((r) => ({
-      id: r.id,
-      rule: r.rule,
-      severity: r.severity,
-      status: r.status,
-      title: r.title,
-      personId: r.person_id,
-      sourceId: r.source_id,
-      openedAt: r.opened_at,
-      acknowledgedAt: r.acknowledged_at,
-      resolvedAt: r.resolved_at,
-      evidence: JSON.parse(r.evidence) as number[],
-    })),
-    nextCursor: more ? String(page[page.length - 1]!.id) : null,
-  };
+  return { items: page.map(toAlert), nextCursor: more ? String(page[page.length - 1]!.id) : null };
+}
+
+const toAlert = (r: AlertRow): Alert => ({
+  id: r.id,
+  rule: r.rule,
+  severity: r.severity,
+  status: r.status,
+  title: r.title,
+  personId: r.person_id,
+  sourceId: r.source_id,
+  openedAt: r.opened_at,
+  acknowledgedAt: r.acknowledged_at,
+  resolvedAt: r.resolved_at,
+  evidence: JSON.parse(r.evidence) as number[],
+});
+
+export function maxAlertId(db: Db): number {
+  return (db.prepare('SELECT coalesce(max(id), 0) AS m FROM alerts').get() as { m: number }).m;
+}
+
+/** Alerts created after `afterId`, oldest first (for the push stream). */
+export function alertsAfter(db: Db, afterId: number, limit: number): Alert[] {
+  return db
+    .prepare<[number, number], AlertRow>(
+      `SELECT a.*, (SELECT json_group_array(event_seq) FROM alert_evidence WHERE alert_id = a.id) AS evidence
+         FROM alerts a WHERE a.id > ? ORDER BY a.id LIMIT ?`,
+    )
+    .all(afterId, limit)
+    .map(toAlert);
+}
+
+export function openHighAlerts(db: Db): number {
+  return (db.prepare("SELECT count(*) AS n FROM alerts WHERE status = 'open' AND severity = 'high'").get() as { n: number }).n;
 }
 
 export function listPeople(db: Db, input: CallParsedInput<'listPeople'>): CallOutput<'listPeople'> {
