@@ -8,7 +8,7 @@ describe('configured secret attributes', () => {
   let scim: ScimServer | undefined;
   afterEach(async () => {
     await scim?.close();
-    core?.close();
+    await core?.closeGracefully();
   });
 
   it('are redacted in the request log of their connection, besides password', async () => {
