@@ -4,6 +4,7 @@
  * wire formats are tested against the fake IdP servers (test/fakes); this isolates the engine.
  */
 import { z } from 'zod';
+import type { Store } from '../../src/main/core/store/store';
 import type { ProviderModule } from '../../src/main/directories/registry';
 import type { DirUser, DirectoryProvider, SyncContext, SyncPage, SyncResult } from '../../src/main/directories/types';
 
@@ -80,4 +81,22 @@ export function user(id: string, over: Partial<DirUser> = {}): DirUser {
     attributes: { login: `${id}@example.com`, department: 'Engineering', title: 'Engineer' },
     ...over,
   };
+}
+
+/**
+ * Everything a sync may write about directory state (accounts, groups, memberships, and how many
+ * events there are), as text: equal text before and after means nothing was written.
+ */
+export function stateDump(store: Store): string {
+  return JSON.stringify([
+    store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
+    store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
+    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
+    store.db.prepare('SELECT count(*) AS n FROM events').get(),
+  ]);
+}
+
+/** The newest event's sequence number (0 when there is none). */
+export function maxEventSeq(store: Store): number {
+  return (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;
 }

@@ -5,6 +5,7 @@
 import type { Alert, CallOutput, CallParsedInput, RollcallEvent, SyncRun } from '../../shared/contract';
 import type { Db } from './store/db';
 import type { EventRow } from './store/events';
+import { dueAfter, parseStored } from '../directories/registry';
 
 export class InvalidCursorError extends Error {}
 
@@ -334,8 +335,7 @@ function directoryView(
   db: Db,
   r: { id: string; name: string; provider: string; config: string; created_at: string; last_sync_at: string | null; paused: number },
 ): DirectoryView {
-  const stored = JSON.parse(r.config) as { provider?: Record<string, unknown>; intervalMinutes?: number };
-  const intervalMinutes = stored.intervalMinutes ?? 15;
+  const { provider: settings, intervalMinutes } = parseStored(r.config);
   const last = db.prepare<[string], SyncRunRow>('SELECT * FROM directory_syncs WHERE source_id = ? ORDER BY id DESC LIMIT 1').get(r.id);
   const paused = r.paused === 1;
   return {
@@ -346,8 +346,8 @@ function directoryView(
     lastSyncAt: r.last_sync_at,
     intervalMinutes,
     paused,
-    settings: stored.provider ?? {},
+    settings,
     lastSync: last ? toSyncRun(last) : null,
-    nextSyncAt: paused ? null : last ? new Date(Date.parse(last.started_at) + intervalMinutes * 60_000).toISOString() : null,
+    nextSyncAt: paused || !last ? null : dueAfter(last.started_at, intervalMinutes).toISOString(),
   };
 }

@@ -28,6 +28,11 @@ export type ProviderModules = Readonly<Partial<Record<DirectoryKind, ProviderMod
 
 export const DEFAULT_INTERVAL_MINUTES = 15;
 
+/** When a directory is next due: its last run's start plus its interval (the schedule and the Sources page agree). */
+export function dueAfter(lastStartedAt: string, intervalMinutes: number): Date {
+  return new Date(Date.parse(lastStartedAt) + intervalMinutes * 60_000);
+}
+
 export interface Directory {
   id: string;
   kind: DirectoryKind;
@@ -62,7 +67,8 @@ interface StoredConfig {
   intervalMinutes: number;
 }
 
-function parseStored(text: string): StoredConfig {
+/** A directory's sources.config: its provider settings and its interval. */
+export function parseStored(text: string): StoredConfig {
   const v = JSON.parse(text) as Partial<StoredConfig>;
   return { provider: v.provider ?? {}, intervalMinutes: v.intervalMinutes ?? DEFAULT_INTERVAL_MINUTES };
 }

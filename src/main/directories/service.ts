@@ -5,7 +5,7 @@
  */
 import type { Store } from '../core/store/store';
 import type { FetchLike } from './http';
-import type { Directories } from './registry';
+import { dueAfter, type Directories } from './registry';
 import { runSync, SyncBusyError, type SyncProgress, type SyncSummary, type SyncTrigger } from './sync';
 import { startSyncWorker } from './worker';
 
@@ -57,8 +57,7 @@ export class DirectorySync {
     const last = this.store.db
       .prepare<[string], LastRun>('SELECT started_at, status FROM directory_syncs WHERE source_id = ? ORDER BY id DESC LIMIT 1')
       .get(directoryId);
-    if (!last) return this.now();
-    return new Date(Date.parse(last.started_at) + intervalMinutes * 60_000);
+    return last ? dueAfter(last.started_at, intervalMinutes) : this.now();
   }
 
   /**

@@ -18,6 +18,7 @@ import { loadCursor, runSync } from '../../../src/main/directories/sync';
 import { makeServiceAccount, startFakeGoogle, type FakeGoogle, type TestServiceAccount } from '../../fakes/google';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
+import { maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 
 const DIR = 'google-1';
 let sa: TestServiceAccount;
@@ -51,13 +52,8 @@ const events = (afterSeq = 0) =>
       'SELECT seq, type, subject, actor, occurred_at, after FROM events WHERE seq > ? ORDER BY seq',
     )
     .all(afterSeq);
-const maxSeq = () => (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;
-const stateDump = () =>
-  JSON.stringify([
-    store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
-  ]);
+const maxSeq = () => maxEventSeq(store);
+const stateDump = () => directoryStateDump(store);
 
 function baseline() {
   const liz = fake.createUser({ primaryEmail: 'liz@example.com', givenName: 'Liz', familyName: 'Smith' });

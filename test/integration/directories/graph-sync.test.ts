@@ -10,6 +10,7 @@ import { loadCursor, runSync } from '../../../src/main/directories/sync';
 import { changeUsers, seedGraph, startFakeGraph, type FakeGraph, type GraphDirectory } from '../../fakes/graph';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
+import { maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 
 const DIR = 'entra-1';
 let store: Store;
@@ -36,15 +37,10 @@ function sync(full = false) {
   return runSync({ store, directoryId: DIR, provider, http, trigger: 'cli', full });
 }
 
-const maxSeq = () => (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;
+const maxSeq = () => maxEventSeq(store);
 const eventsAfter = (seq: number) =>
   store.db.prepare<[number], { type: string; subject: string }>('SELECT type, subject FROM events WHERE seq > ? ORDER BY seq').all(seq);
-const stateDump = () =>
-  JSON.stringify([
-    store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
-  ]);
+const stateDump = () => directoryStateDump(store);
 const upn = (i: number) => String(dir.user(i).userPrincipalName);
 
 describe('sync engine × Graph provider × fake Graph', () => {

@@ -12,6 +12,7 @@ import { runSync, type SyncSummary } from '../../../src/main/directories/sync';
 import { startFakeOkta, type FakeOkta } from '../../fakes/okta';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
+import { maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 
 const DIR = 'okta-1';
 let store: Store;
@@ -56,13 +57,8 @@ const events = (afterSeq = 0) =>
       'SELECT seq, type, account_id, group_id, subject, before, after, occurred_at, actor FROM events WHERE seq > ? ORDER BY seq',
     )
     .all(afterSeq);
-const maxSeq = () => (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;
-const stateDump = () =>
-  JSON.stringify([
-    store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
-  ]);
+const maxSeq = () => maxEventSeq(store);
+const stateDump = () => directoryStateDump(store);
 
 describe('Okta through the sync engine', () => {
   it('records the first snapshot, then writes nothing for unchanged re-syncs, incremental or full', async () => {

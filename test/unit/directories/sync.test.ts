@@ -3,7 +3,7 @@ import { HttpClient } from '../../../src/main/directories/http';
 import { loadCursor, runSync, SyncBusyError, type SyncProgress } from '../../../src/main/directories/sync';
 import type { SyncPage } from '../../../src/main/directories/types';
 import { Store } from '../../../src/main/core/store/store';
-import { Script, scriptedProvider, user } from '../../helpers/directory';
+import { Script, scriptedProvider, user, maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
 
@@ -41,15 +41,8 @@ const events = (afterSeq = 0) =>
       }
     >('SELECT seq, type, account_id, group_id, subject, before, after, occurred_at, actor FROM events WHERE seq > ? ORDER BY seq')
     .all(afterSeq);
-const maxSeq = () => (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;
-/** Everything the engine may write about the directory's state, as text: equal text, nothing written. */
-const stateDump = () =>
-  JSON.stringify([
-    store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
-    store.db.prepare('SELECT count(*) FROM events').get(),
-  ]);
+const maxSeq = () => maxEventSeq(store);
+const stateDump = () => directoryStateDump(store);
 
 const baseline = (): SyncPage[] => [
   { phase: 'users', users: [user('u1'), user('u2'), user('u3')] },
