@@ -111,7 +111,7 @@ const stateFingerprint = (): string =>
   JSON.stringify([
     store.db.prepare('SELECT count(*) AS n, sum(version) AS v, max(updated_at) AS u FROM accounts WHERE source_id = ?').get(DIR),
     store.db.prepare('SELECT count(*) AS n, sum(version) AS v, max(updated_at) AS u FROM groups WHERE source_id = ?').get(DIR),
-    store.db.prepare('SELECT count(*) AS n, max(last_seen) AS s, count(deleted_at) AS d FROM memberships WHERE source_id = ?').get(DIR),
+    store.db.prepare('SELECT count(*) AS n, max(last_seen) AS s, count(deleted_at) AS d FROM membership_ids WHERE source_id = ?').get(DIR),
     store.db.prepare('SELECT count(*) AS n FROM events').get(),
   ]);
 

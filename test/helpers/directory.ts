@@ -91,7 +91,11 @@ export function stateDump(store: Store): string {
   return JSON.stringify([
     store.db.prepare('SELECT * FROM accounts ORDER BY pk').all(),
     store.db.prepare('SELECT * FROM groups ORDER BY pk').all(),
-    store.db.prepare('SELECT * FROM memberships ORDER BY group_id, member_id').all(),
+    store.db
+      .prepare(
+        'SELECT source_id, group_id, member_id, member_type, first_seen, last_seen, deleted_at FROM membership_ids ORDER BY group_id, member_id',
+      )
+      .all(),
     store.db.prepare('SELECT count(*) AS n FROM events').get(),
   ]);
 }

@@ -13,9 +13,9 @@
  *   already applied diffs as unchanged and emits nothing a second time.
  * - A snapshot deletes what it did not see, but only after the provider finished the round: a
  *   round that fails half-way deletes nothing.
- * - One page is one short transaction, so the thread that runs the sync (the core's, which also
- *   serves SCIM) is never blocked for long; the network waits in between give everything else
- *   its turn.
+ * - One page is one short transaction, so the SCIM listener (another thread or process writing to
+ *   the same database) never waits long for the write lock. The baseline, which emits nothing,
+ *   writes several pages per transaction, sized to hold the lock for about 200 ms.
  */
 import { foldText } from '../scim/resources';
 import type { NewEvent } from '../core/store/events';
@@ -81,6 +81,9 @@ const HEARTBEAT_MS = 10_000;
 const LEASE_MS = 120_000;
 /** Rows per transaction when a snapshot ends and the unseen are deleted. */
 const DELETE_CHUNK = 500;
+/** How long one baseline transaction should hold the write lock, and its cap in rows. */
+const BASELINE_TRANSACTION_MS = Number(process.env.ROLLCALL_BASELINE_MS ?? 200);
+const BASELINE_BATCH_MAX_ROWS = 200_000;
 
 /** JSON with object keys sorted: equal content, equal text. */
 export function canonicalJson(value: unknown): string {
@@ -134,7 +137,24 @@ interface GroupRow {
   deleted_at: string | null;
 }
 
-const memberKey = (groupId: string, memberId: string): string => `${groupId}\u0000${memberId}`;
+type MemberType = DirMember['memberType'];
+
+/** A membership by the integer keys it is stored under (migration 0003). */
+interface MemberRef {
+  groupPk: number;
+  memberPk: number;
+  memberType: MemberType;
+}
+
+/**
+ * One number per membership while the keys allow it (a million of them are held for a full
+ * round: numbers take a fraction of the memory of strings), a string beyond.
+ */
+const KEY_LIMIT = 2 ** 25;
+const memberKey = (groupPk: number, memberPk: number, memberType: MemberType): number | string =>
+  groupPk < KEY_LIMIT && memberPk < KEY_LIMIT
+    ? (groupPk * KEY_LIMIT + memberPk) * 2 + (memberType === 'Group' ? 1 : 0)
+    : `${groupPk}:${memberPk}:${memberType}`;
 
 function userSummary(u: DirUser): Record<string, unknown> {
   const s: Record<string, unknown> = { userName: u.userName, status: u.status, active: u.active };
@@ -168,7 +188,23 @@ function statements(store: Store) {
     deleteAccount: db.prepare(
       `UPDATE accounts SET deleted_at = @now, active = 0, updated_at = @now, last_seen = @now, version = version + 1
         WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL
-       RETURNING user_name, status`,
+       RETURNING pk, user_name, status`,
+    ),
+    // Keys of ids in any state: a deleted or unlisted row is reused, never duplicated.
+    accountPks: db.prepare<[string, string], { id: string; pk: number }>(
+      'SELECT id, pk FROM accounts WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    groupPks: db.prepare<[string, string], { id: string; pk: number }>(
+      'SELECT id, pk FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    // A member nobody listed (see migration 0003): deleted, so only its id is ever used.
+    insertUnlistedAccount: db.prepare<{ source_id: string; id: string; now: string }>(
+      `INSERT INTO accounts (source_id, id, active, status, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
+       VALUES (@source_id, @id, 0, 'unlisted', '{}', 1, @now, @now, @now, @now, @now)`,
+    ),
+    insertUnlistedGroup: db.prepare<{ source_id: string; id: string; now: string }>(
+      `INSERT INTO groups (source_id, id, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
+       VALUES (@source_id, @id, '{}', 1, @now, @now, @now, @now, @now)`,
     ),
     groupsById: db.prepare<[string, string], GroupRow>(
       'SELECT pk, id, display_name, raw, deleted_at FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))',
@@ -184,31 +220,46 @@ function statements(store: Store) {
     deleteGroup: db.prepare(
       `UPDATE groups SET deleted_at = @now, updated_at = @now, last_seen = @now, version = version + 1
         WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL
-       RETURNING display_name`,
+       RETURNING pk, display_name`,
     ),
-    // CROSS JOIN keeps json_each outside: otherwise SQLite may walk every membership of the source per page.
-    liveMemberships: db.prepare<{ source_id: string; pairs: string }, { group_id: string; member_id: string }>(
-      `SELECT m.group_id, m.member_id FROM json_each(@pairs) j
-         CROSS JOIN memberships m ON m.source_id = @source_id AND m.group_id = j.value ->> 0 AND m.member_id = j.value ->> 1
+    // CROSS JOIN keeps json_each outside: the primary key is then probed once per pair.
+    liveMemberships: db.prepare<[string], { group_pk: number; member_pk: number; member_type: MemberType }>(
+      `SELECT m.group_pk, m.member_pk, m.member_type FROM json_each(?) j
+         CROSS JOIN memberships m ON m.group_pk = j.value ->> 0 AND m.member_pk = j.value ->> 1 AND m.member_type = j.value ->> 2
         WHERE m.deleted_at IS NULL`,
     ),
-    addMember: db.prepare(
-      `INSERT INTO memberships (source_id, group_id, member_id, member_type, first_seen, last_seen)
-       VALUES (@source_id, @group_id, @member_id, @member_type, @now, @now)
-       ON CONFLICT (source_id, group_id, member_id) DO UPDATE SET deleted_at = NULL, first_seen = @now, last_seen = @now,
-         member_type = excluded.member_type`,
+    // Positional: a million of these in a first sync, and binding by name costs measurably more.
+    addMember: db.prepare<[number, number, MemberType, string]>(
+      `INSERT INTO memberships (group_pk, member_pk, member_type, first_seen) VALUES (?, ?, ?, ?)
+       ON CONFLICT (group_pk, member_pk, member_type) DO UPDATE SET deleted_at = NULL, first_seen = excluded.first_seen`,
     ),
-    removeMember: db.prepare(
-      `UPDATE memberships SET deleted_at = @now, last_seen = @now
-        WHERE source_id = @source_id AND group_id = @group_id AND member_id = @member_id AND deleted_at IS NULL`,
+    removeMember: db.prepare<{ g: number; m: number; t: MemberType; now: string }>(
+      `UPDATE memberships SET deleted_at = @now
+        WHERE group_pk = @g AND member_pk = @m AND member_type = @t AND deleted_at IS NULL`,
     ),
-    endMembershipsOfMember: db.prepare<{ source_id: string; member_id: string; now: string }, { group_id: string }>(
-      `UPDATE memberships SET deleted_at = @now, last_seen = @now
-        WHERE source_id = @source_id AND member_id = @member_id AND deleted_at IS NULL RETURNING group_id`,
+    // A deleted user's or group's live memberships, with the ids and names their events need.
+    membershipsOfMember: db.prepare<[number, MemberType], { group_pk: number; group_id: string; group_name: string | null }>(
+      `SELECT m.group_pk, g.id AS group_id, g.display_name AS group_name FROM memberships m JOIN groups g ON g.pk = m.group_pk
+        WHERE m.member_pk = ? AND m.member_type = ? AND m.deleted_at IS NULL ORDER BY g.id`,
     ),
-    endMembershipsOfGroup: db.prepare<{ source_id: string; group_id: string; now: string }, { member_id: string }>(
-      `UPDATE memberships SET deleted_at = @now, last_seen = @now
-        WHERE source_id = @source_id AND group_id = @group_id AND deleted_at IS NULL RETURNING member_id`,
+    membershipsOfGroup: db.prepare<[number], { member_pk: number; member_type: MemberType; member_id: string; member_name: string | null }>(
+      `SELECT m.member_pk, m.member_type, COALESCE(a.id, mg.id) AS member_id, COALESCE(a.user_name, mg.display_name) AS member_name
+         FROM memberships m
+         LEFT JOIN accounts a ON m.member_type = 'User' AND a.pk = m.member_pk
+         LEFT JOIN groups mg ON m.member_type = 'Group' AND mg.pk = m.member_pk
+        WHERE m.group_pk = ? AND m.deleted_at IS NULL ORDER BY member_id`,
+    ),
+    // Ids and names of memberships given by keys ([group_pk, member_pk, member_type] triples).
+    describeMemberships: db.prepare<
+      [string],
+      { group_pk: number; member_pk: number; member_type: MemberType; group_id: string; member_id: string }
+    >(
+      `SELECT g.pk AS group_pk, j.value ->> 1 AS member_pk, j.value ->> 2 AS member_type, g.id AS group_id,
+              COALESCE(a.id, mg.id) AS member_id
+         FROM json_each(?) j
+         CROSS JOIN groups g ON g.pk = j.value ->> 0
+         LEFT JOIN accounts a ON j.value ->> 2 = 'User' AND a.pk = j.value ->> 1
+         LEFT JOIN groups mg ON j.value ->> 2 = 'Group' AND mg.pk = j.value ->> 1`,
     ),
     userNames: db.prepare<[string, string], { id: string; user_name: string | null }>(
       'SELECT id, user_name FROM accounts WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))',
@@ -222,13 +273,13 @@ function statements(store: Store) {
     liveGroupIds: db.prepare<[string, string, number], { id: string }>(
       'SELECT id FROM groups WHERE source_id = ? AND deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?',
     ),
-    liveMembershipKeys: db.prepare<
-      [string, string, string, number],
-      { group_id: string; member_id: string; member_type: 'User' | 'Group' }
-    >(
-      `SELECT group_id, member_id, member_type FROM memberships
-        WHERE source_id = ? AND (group_id, member_id) > (?, ?) AND deleted_at IS NULL
-        ORDER BY group_id, member_id LIMIT ?`,
+    // The source's groups in key order (any state: a deleted group's memberships are ended with it).
+    groupPksAfter: db.prepare<[string, number, number], { pk: number }>(
+      'SELECT pk FROM groups WHERE source_id = ? AND pk > ? ORDER BY pk LIMIT ?',
+    ),
+    liveMembershipKeys: db.prepare<[string], unknown>(
+      `SELECT m.group_pk, m.member_pk, m.member_type FROM json_each(?) j CROSS JOIN memberships m ON m.group_pk = j.value
+        WHERE m.deleted_at IS NULL`,
     ),
     cursor: db.prepare<[string], { cursor: string }>('SELECT cursor FROM directory_cursors WHERE source_id = ?'),
     saveCursor: db.prepare(
@@ -244,6 +295,8 @@ function statements(store: Store) {
     startSync: db.prepare(
       `INSERT INTO directory_syncs (source_id, trigger, full, baseline, status, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`,
     ),
+    anyAccount: db.prepare<[string], { pk: number }>('SELECT pk FROM accounts WHERE source_id = ? LIMIT 1'),
+    anyGroup: db.prepare<[string], { pk: number }>('SELECT pk FROM groups WHERE source_id = ? LIMIT 1'),
     anySuccess: db.prepare<[string], { id: number }>("SELECT id FROM directory_syncs WHERE source_id = ? AND status = 'ok' LIMIT 1"),
     heartbeat: db.prepare(
       'UPDATE directory_syncs SET heartbeat_at = @now, pages = @pages, users = @users, groups = @groups, memberships = @memberships, events = @events WHERE id = @id',
@@ -268,7 +321,10 @@ export class DirectoryApplier {
   private readonly s: Statements;
   readonly seenUsers = new Set<string>();
   readonly seenGroups = new Set<string>();
-  readonly seenMembers = new Set<string>();
+  readonly seenMembers = new Set<number | string>();
+  /** Integer keys of ids met this round (memberships are stored by them). */
+  private readonly userPks = new Map<string, number>();
+  private readonly groupPks = new Map<string, number>();
   /** Labels for membership events, cached for the round. */
   private readonly userLabels = new Map<string, string>();
   private readonly groupLabels = new Map<string, string>();
@@ -288,7 +344,16 @@ export class DirectoryApplier {
 
   /** Writes one page's changes and their events in one transaction; returns the number of events. */
   applyPage(page: SyncPage): number {
-    return this.store.write(() => {
+    return this.applyPages([page]);
+  }
+
+  /** Writes several pages in one transaction (the baseline batches pages: see runSync). */
+  applyPages(pages: SyncPage[]): number {
+    return this.store.write(() => pages.reduce((n, page) => n + this.write(page), 0));
+  }
+
+  private write(page: SyncPage): number {
+    {
       const events: NewEvent[] = [];
       const now = this.observedAt();
       if (page.users?.length) this.applyUsers(page.users, now, events);
@@ -300,7 +365,7 @@ export class DirectoryApplier {
       if (this.baseline) return 0;
       if (events.length) this.store.events.append(events);
       return events.length;
-    });
+    }
   }
 
   private event(
@@ -330,10 +395,13 @@ export class DirectoryApplier {
       };
       const row = existing.get(u.id);
       if (!row) {
-        this.s.insertAccount.run({ source_id: this.directoryId, id: u.id, now, ...columns });
-        events.push(this.event({ type: 'user.created', accountId: u.id, subject: u.userName, after: userSummary(u) }, now, u));
+        const pk = this.s.insertAccount.run({ source_id: this.directoryId, id: u.id, now, ...columns }).lastInsertRowid;
+        this.userPks.set(u.id, Number(pk));
+        if (!this.baseline)
+          events.push(this.event({ type: 'user.created', accountId: u.id, subject: u.userName, after: userSummary(u) }, now, u));
         continue;
       }
+      this.userPks.set(u.id, row.pk);
       const same =
         row.deleted_at === null &&
         row.raw === raw &&
@@ -400,14 +468,15 @@ export class DirectoryApplier {
   private removeUsers(removed: RemovedObject[], now: string, events: NewEvent[]): void {
     for (const r of removed) {
       const gone = this.s.deleteAccount.get({ source_id: this.directoryId, id: r.id, now }) as
-        { user_name: string | null; status: string | null } | undefined;
+        { pk: number; user_name: string | null; status: string | null } | undefined;
       if (!gone) continue;
       const label = gone.user_name ?? r.id;
       events.push(
         this.event({ type: 'user.deleted', accountId: r.id, subject: label, before: { userName: label, status: gone.status } }, now, r),
       );
-      for (const m of this.s.endMembershipsOfMember.all({ source_id: this.directoryId, member_id: r.id, now })) {
-        const group = this.groupLabel(m.group_id);
+      for (const m of this.s.membershipsOfMember.all(gone.pk, 'User')) {
+        this.s.removeMember.run({ g: m.group_pk, m: gone.pk, t: 'User', now });
+        const group = m.group_name ?? m.group_id;
         events.push(
           this.event(
             { type: 'group.member_removed', groupId: m.group_id, accountId: r.id, subject: label, before: { group, member: label } },
@@ -427,12 +496,15 @@ export class DirectoryApplier {
       const raw = canonicalJson(g.attributes);
       const row = existing.get(g.id);
       if (!row) {
-        this.s.insertGroup.run({ source_id: this.directoryId, id: g.id, display_name: g.displayName, raw, now });
-        events.push(
-          this.event({ type: 'group.created', groupId: g.id, subject: g.displayName, after: { displayName: g.displayName } }, now, g),
-        );
+        const pk = this.s.insertGroup.run({ source_id: this.directoryId, id: g.id, display_name: g.displayName, raw, now }).lastInsertRowid;
+        this.groupPks.set(g.id, Number(pk));
+        if (!this.baseline)
+          events.push(
+            this.event({ type: 'group.created', groupId: g.id, subject: g.displayName, after: { displayName: g.displayName } }, now, g),
+          );
         continue;
       }
+      this.groupPks.set(g.id, row.pk);
       if (row.deleted_at === null && row.raw === raw && row.display_name === g.displayName) continue;
       this.s.updateGroup.run({ pk: row.pk, display_name: g.displayName, raw, now });
       if (row.deleted_at !== null) {
@@ -454,13 +526,13 @@ export class DirectoryApplier {
 
   private removeGroups(removed: RemovedObject[], now: string, events: NewEvent[]): void {
     for (const r of removed) {
-      const gone = this.s.deleteGroup.get({ source_id: this.directoryId, id: r.id, now }) as { display_name: string | null } | undefined;
+      const gone = this.s.deleteGroup.get({ source_id: this.directoryId, id: r.id, now }) as
+        { pk: number; display_name: string | null } | undefined;
       if (!gone) continue;
       const group = gone.display_name ?? r.id;
-      const ended = this.s.endMembershipsOfGroup.all({ source_id: this.directoryId, group_id: r.id, now });
-      this.loadUserLabels(ended.map((m) => m.member_id));
-      for (const m of ended) {
-        const member = this.userLabel(m.member_id);
+      for (const m of this.s.membershipsOfGroup.all(gone.pk)) {
+        this.s.removeMember.run({ g: gone.pk, m: m.member_pk, t: m.member_type, now });
+        const member = m.member_name ?? m.member_id;
         events.push(
           this.event(
             { type: 'group.member_removed', groupId: r.id, accountId: m.member_id, subject: member, before: { group, member } },
@@ -473,30 +545,76 @@ export class DirectoryApplier {
     }
   }
 
-  private applyMembers(members: DirMember[], now: string, events: NewEvent[]): void {
-    const live = new Set(
-      this.s.liveMemberships
-        .all({ source_id: this.directoryId, pairs: JSON.stringify(members.map((m) => [m.groupId, m.memberId])) })
-        .map((r) => memberKey(r.group_id, r.member_id)),
+  /**
+   * The integer keys of these ids (users or groups of this directory), from this round's map or one
+   * batched read; an id no row has yet gets an unlisted row when `create` is set (a member nobody
+   * listed: see migration 0003), and is left out otherwise.
+   */
+  private pks(type: MemberType, ids: Iterable<string>, now: string, create: boolean): Map<string, number> {
+    const known = type === 'User' ? this.userPks : this.groupPks;
+    const missing = new Set<string>();
+    for (const id of ids) if (!known.has(id)) missing.add(id);
+    if (missing.size > 0) {
+      const stmt = type === 'User' ? this.s.accountPks : this.s.groupPks;
+      for (const r of stmt.all(this.directoryId, JSON.stringify([...missing]))) {
+        known.set(r.id, r.pk);
+        missing.delete(r.id);
+      }
+      if (create) {
+        const insert = type === 'User' ? this.s.insertUnlistedAccount : this.s.insertUnlistedGroup;
+        for (const id of missing) known.set(id, Number(insert.run({ source_id: this.directoryId, id, now }).lastInsertRowid));
+      }
+    }
+    return known;
+  }
+
+  /** Members by their keys, in page order; members whose group or member has no row are left out unless `create`. */
+  private refs(members: DirMember[], now: string, create: boolean): (MemberRef & { m: DirMember })[] {
+    const groups = this.pks(
+      'Group',
+      members.map((m) => m.groupId).concat(members.filter((m) => m.memberType === 'Group').map((m) => m.memberId)),
+      now,
+      create,
     );
-    const added: DirMember[] = [];
+    const users = this.pks(
+      'User',
+      members.filter((m) => m.memberType === 'User').map((m) => m.memberId),
+      now,
+      create,
+    );
+    const out: (MemberRef & { m: DirMember })[] = [];
     for (const m of members) {
-      const key = memberKey(m.groupId, m.memberId);
+      const groupPk = groups.get(m.groupId);
+      const memberPk = (m.memberType === 'User' ? users : groups).get(m.memberId);
+      if (groupPk !== undefined && memberPk !== undefined) out.push({ groupPk, memberPk, memberType: m.memberType, m });
+    }
+    return out;
+  }
+
+  private applyMembers(members: DirMember[], now: string, events: NewEvent[]): void {
+    const refs = this.refs(members, now, true);
+    // The first sync upserts without reading: nothing is live yet, except what an interrupted
+    // first attempt wrote, which the upsert rewrites unchanged.
+    const live = this.baseline
+      ? new Set<number | string>()
+      : new Set(
+          this.s.liveMemberships
+            .all(JSON.stringify(refs.map((r) => [r.groupPk, r.memberPk, r.memberType])))
+            .map((r) => memberKey(r.group_pk, r.member_pk, r.member_type)),
+        );
+    const added: DirMember[] = [];
+    for (const r of refs) {
+      const key = memberKey(r.groupPk, r.memberPk, r.memberType);
       this.seenMembers.add(key);
       if (live.has(key)) continue;
       live.add(key); // the same membership twice in one page is one change
-      added.push(m);
+      this.s.addMember.run(r.groupPk, r.memberPk, r.memberType, now);
+      if (!this.baseline) added.push(r.m);
     }
     if (added.length === 0) return;
-    if (this.baseline) {
-      for (const m of added)
-        this.s.addMember.run({ source_id: this.directoryId, group_id: m.groupId, member_id: m.memberId, member_type: m.memberType, now });
-      return;
-    }
     this.loadUserLabels(added.filter((m) => m.memberType === 'User').map((m) => m.memberId));
     this.loadGroupLabels(added.map((m) => m.groupId).concat(added.filter((m) => m.memberType === 'Group').map((m) => m.memberId)));
     for (const m of added) {
-      this.s.addMember.run({ source_id: this.directoryId, group_id: m.groupId, member_id: m.memberId, member_type: m.memberType, now });
       const member = m.memberType === 'Group' ? this.groupLabel(m.memberId) : this.userLabel(m.memberId);
       const group = this.groupLabel(m.groupId);
       events.push(
@@ -510,11 +628,18 @@ export class DirectoryApplier {
   }
 
   private removeMembers(members: DirMember[], now: string, events: NewEvent[]): void {
-    this.loadUserLabels(members.filter((m) => m.memberType === 'User').map((m) => m.memberId));
-    this.loadGroupLabels(members.map((m) => m.groupId));
-    for (const m of members) {
-      const info = this.s.removeMember.run({ source_id: this.directoryId, group_id: m.groupId, member_id: m.memberId, now });
-      if (info.changes === 0) continue;
+    this.endMemberships(this.refs(members, now, false), now, events);
+  }
+
+  /** Ends the memberships that are live, one `group.member_removed` each. */
+  private endMemberships(refs: (MemberRef & { m: DirMember })[], now: string, events: NewEvent[]): void {
+    const ended = refs
+      .filter((r) => this.s.removeMember.run({ g: r.groupPk, m: r.memberPk, t: r.memberType, now }).changes > 0)
+      .map((r) => r.m);
+    if (ended.length === 0) return;
+    this.loadUserLabels(ended.filter((m) => m.memberType === 'User').map((m) => m.memberId));
+    this.loadGroupLabels(ended.map((m) => m.groupId).concat(ended.filter((m) => m.memberType === 'Group').map((m) => m.memberId)));
+    for (const m of ended) {
       const member = m.memberType === 'Group' ? this.groupLabel(m.memberId) : this.userLabel(m.memberId);
       const group = this.groupLabel(m.groupId);
       events.push(
@@ -554,20 +679,33 @@ export class DirectoryApplier {
    */
   *deleteUnseen(): Generator<number, void, void> {
     const id = this.directoryId;
-    for (let afterGroup = '', afterMember = ''; ;) {
-      // Raw rows (arrays): this walks every live membership of the source, a million at scale.
-      const batch = this.s.liveMembershipKeys.raw(true).all(id, afterGroup, afterMember, DELETE_CHUNK * 20) as unknown as [
-        string,
-        string,
-        'User' | 'Group',
-      ][];
-      if (batch.length === 0) break;
-      [afterGroup, afterMember] = batch[batch.length - 1]!;
-      const unseen = batch.filter(([g, m]) => !this.seenMembers.has(memberKey(g, m)));
+    for (let afterGroup = 0; ;) {
+      // The source's groups a chunk at a time, then their live memberships by primary key: this
+      // walks every live membership of the source, a million at scale, as raw rows.
+      const groups = this.s.groupPksAfter.all(id, afterGroup, DELETE_CHUNK).map((r) => r.pk);
+      if (groups.length === 0) break;
+      afterGroup = groups[groups.length - 1]!;
+      const rows = this.s.liveMembershipKeys.raw(true).all(JSON.stringify(groups)) as [number, number, MemberType][];
+      const unseen = rows.filter(([g, m, t]) => !this.seenMembers.has(memberKey(g, m, t)));
+      for (let i = 0; i < unseen.length; i += DELETE_CHUNK) {
+        const chunk = unseen.slice(i, i + DELETE_CHUNK);
+        yield this.store.write(() => {
+          const now = this.observedAt();
+          const refs = this.s.describeMemberships.all(JSON.stringify(chunk)).map((r) => ({
+            groupPk: r.group_pk,
+            memberPk: r.member_pk,
+            memberType: r.member_type,
+            m: { groupId: r.group_id, memberId: r.member_id, memberType: r.member_type },
+          }));
+          const events: NewEvent[] = [];
+          this.endMemberships(refs, now, events);
+          if (this.baseline || events.length === 0) return 0;
+          this.store.events.append(events);
+          return events.length;
+        });
+      }
       // Either way, a turn for everything else between chunks.
-      yield unseen.length
-        ? this.applyPage({ removedMembers: unseen.map(([groupId, memberId, memberType]) => ({ groupId, memberId, memberType })) })
-        : 0;
+      if (unseen.length === 0) yield 0;
     }
     for (const [stmt, seen, kind] of [
       [this.s.liveGroupIds, this.seenGroups, 'groups'],
@@ -627,12 +765,14 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
   const startedAt = iso();
 
   let baseline = false;
+  let startedEmpty = false;
   const syncId = store.write(() => {
     for (const r of s.running.all(directoryId)) {
       if (now().getTime() - Date.parse(r.heartbeat_at) < LEASE_MS) throw new SyncBusyError(directoryId, r.started_at);
       s.abandon.run({ id: r.id, now: startedAt });
     }
     baseline = s.anySuccess.get(directoryId) === undefined;
+    startedEmpty = baseline && s.anyAccount.get(directoryId) === undefined && s.anyGroup.get(directoryId) === undefined;
     return Number(
       s.startSync.run(directoryId, options.trigger, options.full ? 1 : 0, baseline ? 1 : 0, startedAt, startedAt).lastInsertRowid,
     );
@@ -662,6 +802,21 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
     waiting = `${w.reason}: retrying in ${Math.ceil(w.delayMs / 1000)} s`;
     report();
   };
+  let pending: SyncPage[] = [];
+  let pendingRows = 0;
+  // The baseline writes several pages per transaction (fewer commits, each rewriting fewer index
+  // pages per row), sized from the last one so that a transaction holds the write lock for about
+  // BASELINE_TRANSACTION_MS on any machine: the SCIM listener waits for that lock.
+  let batchRows = 1;
+  const flush = () => {
+    if (pending.length === 0) return;
+    const started = performance.now();
+    counts.events += applier.applyPages(pending);
+    const msPerRow = (performance.now() - started) / Math.max(1, pendingRows);
+    batchRows = Math.max(1, Math.min(BASELINE_BATCH_MAX_ROWS, Math.floor(BASELINE_TRANSACTION_MS / Math.max(msPerRow, 1e-4))));
+    pending = [];
+    pendingRows = 0;
+  };
   try {
     const rounds = provider.sync({
       cursor: options.full ? null : loadCursor(store, directoryId),
@@ -670,12 +825,17 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
       signal,
       now,
     });
+    let next = rounds.next();
     for (;;) {
-      const step = await rounds.next();
+      const step = await next;
       if (step.done) {
         result = step.value;
         break;
       }
+      // Ask for the next page before writing this one: the network and the directory's server work
+      // while this thread writes. (A failure of that request is seen when it is awaited.)
+      next = rounds.next();
+      next.catch(() => undefined);
       const page = step.value;
       waiting = null;
       if (page.phase) phase = page.phase;
@@ -683,13 +843,20 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
       counts.users += page.users?.length ?? 0;
       counts.groups += page.groups?.length ?? 0;
       counts.memberships += page.members?.length ?? 0;
-      counts.events += applier.applyPage(page);
+      if (baseline) {
+        pending.push(page);
+        pendingRows += (page.users?.length ?? 0) + (page.groups?.length ?? 0) + (page.members?.length ?? 0);
+        if (pendingRows >= batchRows) flush();
+      } else counts.events += applier.applyPage(page);
       beat();
       report();
       // Give timers and sockets (the SCIM listener shares this thread) a turn between pages.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (result.mode === 'snapshot') {
+    flush();
+    // A first sync into an empty directory wrote everything there is: nothing can be unseen, and
+    // walking a million memberships to find that out is skipped.
+    if (result.mode === 'snapshot' && !(baseline && startedEmpty)) {
       phase = 'deletions';
       report();
       for (const written of applier.deleteUnseen()) {

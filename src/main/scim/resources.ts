@@ -46,6 +46,13 @@ export interface Member {
   display?: string;
 }
 
+/** A membership row of a group, with its member's id. */
+interface StoredMemberRow {
+  member_pk: number;
+  member_type: 'User' | 'Group';
+  member_id: string;
+}
+
 export interface WriteContext {
   connectionId: string;
   exchangeId: number | null;
@@ -229,45 +236,101 @@ export class ScimResources {
            raw = @raw, raw_fold = @raw_fold, version = version + 1, updated_at = @now, last_seen = @now
          WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL`,
       ),
-      bumpGroup: db.prepare('UPDATE groups SET version = version + 1, updated_at = ?, last_seen = ? WHERE source_id = ? AND id = ?'),
+      bumpGroup: db.prepare<[string, string, number]>(
+        'UPDATE groups SET version = version + 1, updated_at = ?, last_seen = ? WHERE pk = ?',
+      ),
       deleteGroup: db.prepare('UPDATE groups SET deleted_at = ?, last_seen = ? WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
-      members: db.prepare<[string, string], { member_id: string; member_type: 'User' | 'Group' }>(
-        'SELECT member_id, member_type FROM memberships WHERE source_id = ? AND group_id = ? AND deleted_at IS NULL ORDER BY member_id',
+      // A group's members with their ids, in one query: a member is an accounts row (User) or a
+      // groups row (Group) by its pk. `live` is 0 for a deleted (or unlisted) member, which has no display.
+      members: db.prepare<[number], StoredMemberRow & { live: number; display: string | null }>(
+        `SELECT m.member_pk, m.member_type, COALESCE(a.id, mg.id) AS member_id,
+                CASE m.member_type WHEN 'User' THEN a.pk IS NOT NULL AND a.deleted_at IS NULL
+                                   ELSE mg.pk IS NOT NULL AND mg.deleted_at IS NULL END AS live,
+                CASE m.member_type WHEN 'User' THEN COALESCE(a.display_name, a.user_name) ELSE mg.display_name END AS display
+           FROM memberships m
+           LEFT JOIN accounts a ON m.member_type = 'User' AND a.pk = m.member_pk
+           LEFT JOIN groups mg ON m.member_type = 'Group' AND mg.pk = m.member_pk
+          WHERE m.group_pk = ? AND m.deleted_at IS NULL
+          ORDER BY member_id`,
       ),
-      memberDisplay: db.prepare<[string, string], { user_name: string; display_name: string | null }>(
-        'SELECT user_name, display_name FROM accounts WHERE source_id = ? AND id = ? AND deleted_at IS NULL',
+      memberIds: db.prepare<[number], StoredMemberRow>(
+        `SELECT m.member_pk, m.member_type, COALESCE(a.id, mg.id) AS member_id
+           FROM memberships m
+           LEFT JOIN accounts a ON m.member_type = 'User' AND a.pk = m.member_pk
+           LEFT JOIN groups mg ON m.member_type = 'Group' AND mg.pk = m.member_pk
+          WHERE m.group_pk = ? AND m.deleted_at IS NULL
+          ORDER BY member_id`,
       ),
-      groupDisplay: db.prepare<[string, string], { display_name: string }>(
-        'SELECT display_name FROM groups WHERE source_id = ? AND id = ? AND deleted_at IS NULL',
+      memberIdsAmong: db.prepare<[{ source_id: string; group_pk: number; ids: string }], StoredMemberRow>(
+        `SELECT m.member_pk, m.member_type, x.id AS member_id
+           FROM (SELECT a.pk, a.id, 'User' AS type FROM accounts a
+                  WHERE a.source_id = @source_id AND a.id IN (SELECT value FROM json_each(@ids))
+                 UNION ALL
+                 SELECT mg.pk, mg.id, 'Group' FROM groups mg
+                  WHERE mg.source_id = @source_id AND mg.id IN (SELECT value FROM json_each(@ids))) x
+           JOIN memberships m ON m.group_pk = @group_pk AND m.member_pk = x.pk AND m.member_type = x.type AND m.deleted_at IS NULL
+          ORDER BY x.id`,
       ),
-      groupsOfMember: db.prepare<[string, string], { group_id: string; display_name: string }>(
-        // INDEXED BY: without statistics the planner scans the source's whole primary key instead.
-        `SELECT m.group_id, g.display_name FROM memberships m INDEXED BY memberships_member
-           JOIN groups g ON g.source_id = m.source_id AND g.id = m.group_id AND g.deleted_at IS NULL
-          WHERE m.source_id = ? AND m.member_id = ? AND m.deleted_at IS NULL ORDER BY g.display_name`,
+      // The groups of a member id, whatever type the memberships give it: a User member is the
+      // accounts row with that id, a Group member the groups row (as when memberships were keyed by
+      // the member's id alone). The caller's own row's pk is passed when known (@user_pk/@group_pk),
+      // else resolved by id.
+      groupsOfMember: db.prepare<
+        [{ source_id: string; id: string; user_pk: number | null; group_pk: number | null }],
+        { group_pk: number; group_id: string; display_name: string; member_pk: number; member_type: 'User' | 'Group' }
+      >(
+        `SELECT m.group_pk, g.id AS group_id, g.display_name, m.member_pk, m.member_type
+           FROM memberships m
+           JOIN groups g ON g.pk = m.group_pk AND g.deleted_at IS NULL
+          WHERE m.deleted_at IS NULL
+            AND ((m.member_type = 'User'
+                  AND m.member_pk = COALESCE(@user_pk, (SELECT pk FROM accounts WHERE source_id = @source_id AND id = @id)))
+              OR (m.member_type = 'Group'
+                  AND m.member_pk = COALESCE(@group_pk, (SELECT pk FROM groups WHERE source_id = @source_id AND id = @id))))
+          ORDER BY g.display_name`,
       ),
-      groupsOfMembers: db.prepare<[string, string], { member_id: string; group_id: string; display_name: string }>(
-        `SELECT m.member_id, m.group_id, g.display_name FROM memberships m
-           JOIN groups g ON g.source_id = m.source_id AND g.id = m.group_id AND g.deleted_at IS NULL
-          WHERE m.source_id = ? AND m.member_id IN (SELECT value FROM json_each(?)) AND m.deleted_at IS NULL
-          ORDER BY m.member_id, g.display_name`,
+      // The groups of a page of users: by their pks, plus (as above) Group memberships naming their ids.
+      groupsOfMembers: db.prepare<
+        [{ source_id: string; pks: string; ids: string }],
+        { member_id: string; group_id: string; display_name: string }
+      >(
+        `SELECT x.id AS member_id, g.id AS group_id, g.display_name
+           FROM (SELECT a.pk, a.id, 'User' AS type FROM accounts a WHERE a.pk IN (SELECT value FROM json_each(@pks))
+                 UNION ALL
+                 SELECT mg.pk, mg.id, 'Group' FROM groups mg
+                  WHERE mg.source_id = @source_id AND mg.id IN (SELECT value FROM json_each(@ids))) x
+           JOIN memberships m ON m.member_pk = x.pk AND m.member_type = x.type AND m.deleted_at IS NULL
+           JOIN groups g ON g.pk = m.group_pk AND g.deleted_at IS NULL
+          ORDER BY x.id, g.display_name`,
       ),
-      userNames: db.prepare<[string, string], { id: string; name: string }>(
-        `SELECT id, user_name AS name FROM accounts WHERE source_id = ? AND id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
+      // Many member ids to their rows, deleted or not; name is the userName / displayName of a live one.
+      resolveUsers: db.prepare<[string, string], { id: string; pk: number; name: string | null }>(
+        `SELECT id, pk, CASE WHEN deleted_at IS NULL THEN user_name END AS name
+           FROM accounts WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))`,
       ),
-      groupNames: db.prepare<[string, string], { id: string; name: string }>(
-        `SELECT id, display_name AS name FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
+      resolveGroups: db.prepare<[string, string], { id: string; pk: number; name: string | null }>(
+        `SELECT id, pk, CASE WHEN deleted_at IS NULL THEN display_name END AS name
+           FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))`,
+      ),
+      // A member value that names no row: kept as an unlisted (deleted) row, known only by its id.
+      insertUnlistedUser: db.prepare<[{ source_id: string; id: string; now: string }]>(
+        `INSERT INTO accounts (source_id, id, active, status, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
+         VALUES (@source_id, @id, 0, 'unlisted', '{}', 1, @now, @now, @now, @now, @now)`,
+      ),
+      insertUnlistedGroup: db.prepare<[{ source_id: string; id: string; now: string }]>(
+        `INSERT INTO groups (source_id, id, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
+         VALUES (@source_id, @id, '{}', 1, @now, @now, @now, @now, @now)`,
       ),
       insertEmail: db.prepare('INSERT OR IGNORE INTO account_emails (source_id, value_key, account_pk) VALUES (?, ?, ?)'),
       deleteEmail: db.prepare('DELETE FROM account_emails WHERE source_id = ? AND value_key = ? AND account_pk = ?'),
-      addMember: db.prepare(
-        `INSERT INTO memberships (source_id, group_id, member_id, member_type, first_seen, last_seen)
-         VALUES (@source_id, @group_id, @member_id, @member_type, @now, @now)
-         ON CONFLICT (source_id, group_id, member_id) DO UPDATE SET deleted_at = NULL, first_seen = @now, last_seen = @now,
-           member_type = excluded.member_type`,
+      addMember: db.prepare<[{ group_pk: number; member_pk: number; member_type: 'User' | 'Group'; now: string }]>(
+        `INSERT INTO memberships (group_pk, member_pk, member_type, first_seen)
+         VALUES (@group_pk, @member_pk, @member_type, @now)
+         ON CONFLICT (group_pk, member_pk, member_type) DO UPDATE SET deleted_at = NULL, first_seen = @now`,
       ),
-      removeMember: db.prepare(
-        'UPDATE memberships SET deleted_at = @now, last_seen = @now WHERE source_id = @source_id AND group_id = @group_id AND member_id = @member_id AND deleted_at IS NULL',
+      removeMember: db.prepare<[{ group_pk: number; member_pk: number; member_type: 'User' | 'Group'; now: string }]>(
+        `UPDATE memberships SET deleted_at = @now
+          WHERE group_pk = @group_pk AND member_pk = @member_pk AND member_type = @member_type AND deleted_at IS NULL`,
       ),
     };
   }
@@ -287,23 +350,26 @@ export class ScimResources {
     return row;
   }
 
-  membersOfGroup(connectionId: string, groupId: string): Member[] {
-    return this.s.members.all(connectionId, groupId).map((m) => {
-      let display: string | undefined;
-      if (m.member_type === 'Group') display = this.s.groupDisplay.get(connectionId, m.member_id)?.display_name;
-      else {
-        const u = this.s.memberDisplay.get(connectionId, m.member_id);
-        display = u ? (u.display_name ?? u.user_name) : undefined;
-      }
-      return { value: m.member_id, type: m.member_type, ...(display !== undefined ? { display } : {}) };
-    });
+  /** A group's members, ordered by id, with the display name of those that exist (one query). */
+  membersOfGroup(groupPk: number): Member[] {
+    return this.s.members.all(groupPk).map((m) => ({
+      value: m.member_id,
+      type: m.member_type,
+      // A live member's name (null only if it has none); nothing for a deleted or unlisted one.
+      ...(m.live ? { display: m.display as string } : {}),
+    }));
   }
 
   /** The groups of many users in one query (a list page), by user id. */
-  groupsOfUsers(connectionId: string, userIds: string[]): Map<string, { value: string; display: string }[]> {
+  groupsOfUsers(connectionId: string, users: readonly Pick<StoredUser, 'pk' | 'id'>[]): Map<string, { value: string; display: string }[]> {
     const out = new Map<string, { value: string; display: string }[]>();
-    if (userIds.length === 0) return out;
-    for (const r of this.s.groupsOfMembers.all(connectionId, JSON.stringify(userIds))) {
+    if (users.length === 0) return out;
+    const rows = this.s.groupsOfMembers.all({
+      source_id: connectionId,
+      pks: JSON.stringify(users.map((u) => u.pk)),
+      ids: JSON.stringify(users.map((u) => u.id)),
+    });
+    for (const r of rows) {
       let list = out.get(r.member_id);
       if (!list) out.set(r.member_id, (list = []));
       list.push({ value: r.group_id, display: r.display_name });
@@ -311,13 +377,23 @@ export class ScimResources {
     return out;
   }
 
-  /** A group's current members as stored (ids and types, no display names). */
-  private storedMembers(connectionId: string, groupId: string): Member[] {
-    return this.s.members.all(connectionId, groupId).map((m) => ({ value: m.member_id, type: m.member_type }));
+  /** A group's current members as stored (ids and types, no display names), ordered by id. */
+  private storedMembers(groupPk: number): Member[] {
+    return this.s.memberIds.all(groupPk).map((m) => ({ value: m.member_id, type: m.member_type }));
   }
 
-  groupsOfUser(connectionId: string, userId: string): { value: string; display: string }[] {
-    return this.s.groupsOfMember.all(connectionId, userId).map((g) => ({ value: g.group_id, display: g.display_name }));
+  /** Those of a group's current members whose id is one of `ids` (whatever their type), ordered by id. */
+  private storedMembersAmong(connectionId: string, groupPk: number, ids: string[]): Member[] {
+    if (ids.length === 0) return [];
+    return this.s.memberIdsAmong
+      .all({ source_id: connectionId, group_pk: groupPk, ids: JSON.stringify(ids) })
+      .map((m) => ({ value: m.member_id, type: m.member_type }));
+  }
+
+  groupsOfUser(connectionId: string, user: Pick<StoredUser, 'pk' | 'id'>): { value: string; display: string }[] {
+    return this.s.groupsOfMember
+      .all({ source_id: connectionId, id: user.id, user_pk: user.pk, group_pk: null })
+      .map((g) => ({ value: g.group_id, display: g.display_name }));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -364,7 +440,7 @@ export class ScimResources {
     // request names it, to reject changes to it; other PATCHes cannot touch it.
     const view: JsonObject = { ...before, id };
     if (/groups/i.test(JSON.stringify(body))) {
-      const groups = this.groupsOfUser(ctx.connectionId, id).map((g) => ({ value: g.value, display: g.display }));
+      const groups = this.groupsOfUser(ctx.connectionId, current).map((g) => ({ value: g.value, display: g.display }));
       if (groups.length) view.groups = groups;
     }
     const { resource, changed } = applyPatch(view, 'User', body);
@@ -379,16 +455,17 @@ export class ScimResources {
     const current = this.getUser(ctx.connectionId, id);
     checkIfMatch(ifMatch, current.version);
     const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
-    for (const g of this.groupsOfUser(ctx.connectionId, id)) {
-      this.s.removeMember.run({ source_id: ctx.connectionId, group_id: g.value, member_id: id, now: ctx.now });
+    const groups = this.s.groupsOfMember.all({ source_id: ctx.connectionId, id, user_pk: current.pk, group_pk: null });
+    for (const g of groups) {
+      this.s.removeMember.run({ group_pk: g.group_pk, member_pk: g.member_pk, member_type: g.member_type, now: ctx.now });
       // The group's member list changed: new version (ETag) and lastModified, as for a PATCH.
-      this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, g.value);
+      this.s.bumpGroup.run(ctx.now, ctx.now, g.group_pk);
       events.push({
         type: 'group.member_removed',
-        groupId: g.value,
+        groupId: g.group_id,
         accountId: id,
         subject: current.user_name,
-        before: { group: g.display, member: current.user_name },
+        before: { group: g.display_name, member: current.user_name },
       });
     }
     this.s.deleteUser.run(ctx.now, ctx.now, ctx.connectionId, id);
@@ -470,11 +547,11 @@ export class ScimResources {
     const resource = normalizeBody(body, 'Group');
     this.assertDisplayNameFree(ctx.connectionId, resource.displayName as string, undefined);
     const id = uuidv7();
-    this.s.insertGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(resource) });
+    const info = this.s.insertGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(resource) });
     this.append(ctx, [
       { type: 'group.created', groupId: id, subject: resource.displayName as string, after: { displayName: resource.displayName } },
     ]);
-    this.applyMembers(ctx, id, resource.displayName as string, [], members);
+    this.applyMembers(ctx, { pk: Number(info.lastInsertRowid), id }, resource.displayName as string, [], members);
     return this.getGroup(ctx.connectionId, id);
   }
 
@@ -493,9 +570,20 @@ export class ScimResources {
     const current = this.getGroup(ctx.connectionId, id);
     checkIfMatch(ifMatch, current.version);
     const raw = JSON.parse(current.raw) as JsonObject;
-    const currentMembers = this.storedMembers(ctx.connectionId, id);
     // The usual IdP request (add/remove members in batches) skips the general PATCH engine, whose
-    // merge rules are quadratic in the size of the group.
+    // merge rules are quadratic in the size of the group. When it only adds and removes, only the
+    // members it names matter: the rest of the group (maybe 10,000 members) is neither read nor
+    // changed, and the difference written is the same.
+    const named = namedMemberValues(body);
+    if (named !== undefined) {
+      const touched = this.storedMembersAmong(ctx.connectionId, current.pk, named);
+      const fast = memberOnlyPatch(body, touched);
+      if (fast !== undefined) {
+        if (fast === touched) return current;
+        return this.saveGroup(ctx, current, raw, fast, touched);
+      }
+    }
+    const currentMembers = this.storedMembers(current.pk);
     const fast = memberOnlyPatch(body, currentMembers);
     if (fast !== undefined) {
       if (fast === currentMembers) return current;
@@ -514,14 +602,14 @@ export class ScimResources {
   deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): void {
     const current = this.getGroup(ctx.connectionId, id);
     checkIfMatch(ifMatch, current.version);
-    const members = this.storedMembers(ctx.connectionId, id);
-    this.applyMembers(ctx, id, current.display_name, members, []);
+    const members = this.storedMembers(current.pk);
+    this.applyMembers(ctx, current, current.display_name, members, []);
     // A deleted group also leaves the groups it was a member of, as a deleted user does.
     const parents: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
-    for (const p of this.s.groupsOfMember.all(ctx.connectionId, id)) {
-      if (p.group_id === id) continue; // a member of itself: already removed above
-      this.s.removeMember.run({ source_id: ctx.connectionId, group_id: p.group_id, member_id: id, now: ctx.now });
-      this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, p.group_id);
+    for (const p of this.s.groupsOfMember.all({ source_id: ctx.connectionId, id, user_pk: null, group_pk: current.pk })) {
+      if (p.group_pk === current.pk) continue; // a member of itself: already removed above
+      this.s.removeMember.run({ group_pk: p.group_pk, member_pk: p.member_pk, member_type: p.member_type, now: ctx.now });
+      this.s.bumpGroup.run(ctx.now, ctx.now, p.group_pk);
       parents.push({
         type: 'group.member_removed',
         groupId: p.group_id,
@@ -542,7 +630,7 @@ export class ScimResources {
     current: StoredGroup,
     next: JsonObject,
     members: Member[],
-    oldMembers: Member[] = this.storedMembers(ctx.connectionId, current.id),
+    oldMembers: Member[] = this.storedMembers(current.pk),
   ): StoredGroup {
     const before = JSON.parse(current.raw) as JsonObject;
     const attributesChanged = !deepEqual(before, next);
@@ -556,42 +644,63 @@ export class ScimResources {
         { type: 'group.updated', groupId: current.id, subject: next.displayName as string, before: diff.before, after: diff.after },
       ]);
     }
-    const membersChanged = this.applyMembers(ctx, current.id, next.displayName as string, oldMembers, members);
-    if (membersChanged && !attributesChanged) this.s.bumpGroup.run(ctx.now, ctx.now, ctx.connectionId, current.id);
+    const membersChanged = this.applyMembers(ctx, current, next.displayName as string, oldMembers, members);
+    if (membersChanged && !attributesChanged) this.s.bumpGroup.run(ctx.now, ctx.now, current.pk);
     return this.getGroup(ctx.connectionId, current.id);
   }
 
   /** Writes the difference between two member lists, one event per member added or removed. */
-  private applyMembers(ctx: WriteContext, groupId: string, groupName: string, before: Member[], after: Member[]): boolean {
+  private applyMembers(
+    ctx: WriteContext,
+    group: Pick<StoredGroup, 'pk' | 'id'>,
+    groupName: string,
+    before: Member[],
+    after: Member[],
+  ): boolean {
     const old = new Map(before.map((m) => [m.value, m]));
     const next = new Map(after.map((m) => [m.value, m]));
+    const added = after.filter((m) => !old.has(m.value));
+    const removed = before.filter((m) => !next.has(m.value));
+    if (added.length === 0 && removed.length === 0) return false;
+    const rows = this.memberRows(ctx, [...added, ...removed]);
+    const groupId = group.id;
     const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
-    const changed = [...after.filter((m) => !old.has(m.value)), ...before.filter((m) => !next.has(m.value))];
-    const names = this.labels(ctx.connectionId, changed);
-    const label = (m: Member): string => names.get(`${m.type}:${m.value}`) ?? m.value;
-    for (const m of after) {
-      if (old.has(m.value)) continue;
-      this.s.addMember.run({ source_id: ctx.connectionId, group_id: groupId, member_id: m.value, member_type: m.type, now: ctx.now });
-      const who = label(m);
+    for (const m of added) {
+      const row = rows.get(`${m.type}:${m.value}`)!;
+      this.s.addMember.run({ group_pk: group.pk, member_pk: row.pk, member_type: m.type, now: ctx.now });
+      const who = row.name ?? m.value;
       events.push({ type: 'group.member_added', groupId, accountId: m.value, subject: who, after: { group: groupName, member: who } });
     }
-    for (const m of before) {
-      if (next.has(m.value)) continue;
-      this.s.removeMember.run({ source_id: ctx.connectionId, group_id: groupId, member_id: m.value, now: ctx.now });
-      const who = label(m);
+    for (const m of removed) {
+      const row = rows.get(`${m.type}:${m.value}`)!;
+      this.s.removeMember.run({ group_pk: group.pk, member_pk: row.pk, member_type: m.type, now: ctx.now });
+      const who = row.name ?? m.value;
       events.push({ type: 'group.member_removed', groupId, accountId: m.value, subject: who, before: { group: groupName, member: who } });
     }
     this.append(ctx, events);
-    return events.length > 0;
+    return true;
   }
 
-  /** userName (users) or displayName (groups) of many members, in two queries. */
-  private labels(connectionId: string, members: Member[]): Map<string, string> {
-    const out = new Map<string, string>();
-    const users = members.filter((m) => m.type === 'User').map((m) => m.value);
-    const groups = members.filter((m) => m.type === 'Group').map((m) => m.value);
-    if (users.length) for (const r of this.s.userNames.all(connectionId, JSON.stringify(users))) out.set(`User:${r.id}`, r.name);
-    if (groups.length) for (const r of this.s.groupNames.all(connectionId, JSON.stringify(groups))) out.set(`Group:${r.id}`, r.name);
+  /**
+   * The rows of many members (`Type:id` → pk, and the userName / displayName of a live one), in one
+   * query per type. A member that names no row gets an unlisted one: deleted, so no list, lookup or
+   * uniqueness rule sees it, and known only by its id (which the group's members still show).
+   */
+  private memberRows(ctx: WriteContext, members: Member[]): Map<string, { pk: number; name: string | null }> {
+    const out = new Map<string, { pk: number; name: string | null }>();
+    for (const type of ['User', 'Group'] as const) {
+      const ids = members.filter((m) => m.type === type).map((m) => m.value);
+      if (ids.length === 0) continue;
+      const resolve = type === 'User' ? this.s.resolveUsers : this.s.resolveGroups;
+      for (const r of resolve.all(ctx.connectionId, JSON.stringify(ids))) out.set(`${type}:${r.id}`, { pk: r.pk, name: r.name });
+      const insert = type === 'User' ? this.s.insertUnlistedUser : this.s.insertUnlistedGroup;
+      for (const id of ids) {
+        const key = `${type}:${id}`;
+        if (out.has(key)) continue;
+        const info = insert.run({ source_id: ctx.connectionId, id, now: ctx.now });
+        out.set(key, { pk: Number(info.lastInsertRowid), name: null });
+      }
+    }
     return out;
   }
 
@@ -629,6 +738,36 @@ export class ScimResources {
 const MEMBER_FILTER_PATH = /^\s*members\s*\[\s*value\s+eq\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$/i;
 
 /**
+ * The member values a PATCH names when each of its operations adds or removes members (a value
+ * list or `members[value eq "…"]`), else undefined. Only a pre-check: memberOnlyPatch decides
+ * whether the request takes the fast path; on these requests its result depends on no other member.
+ */
+export function namedMemberValues(body: unknown): string[] | undefined {
+  if (!isObject(body) || !Array.isArray(body.Operations)) return undefined;
+  const values: string[] = [];
+  for (const op of body.Operations) {
+    if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string') return undefined;
+    const name = op.op.toLowerCase();
+    if (name !== 'add' && name !== 'remove') return undefined;
+    const filtered = MEMBER_FILTER_PATH.exec(op.path);
+    if (filtered) {
+      try {
+        values.push(JSON.parse(`"${filtered[1]!}"`) as string);
+      } catch {
+        return undefined;
+      }
+      continue;
+    }
+    if (op.path.trim().toLowerCase() !== 'members' || !Array.isArray(op.value)) return undefined;
+    for (const v of op.value) {
+      if (!isObject(v) || typeof v.value !== 'string') return undefined;
+      values.push(v.value);
+    }
+  }
+  return values;
+}
+
+/**
  * The member list after a PATCH that only adds, removes or replaces `members` — the shape IdPs
  * send for group membership (Entra: `{"op":"Add","path":"members","value":[…]}`, Okta:
  * `remove` with `members[value eq "…"]`). Returns the current list itself when nothing changes,
@@ -661,7 +800,12 @@ export function memberOnlyPatch(body: unknown, current: Member[]): Member[] | un
     const filtered = MEMBER_FILTER_PATH.exec(op.path);
     if (filtered) {
       if (name !== 'remove' || op.value !== undefined) return undefined;
-      const id = JSON.parse(`"${filtered[1]!}"`) as string;
+      let id: string;
+      try {
+        id = JSON.parse(`"${filtered[1]!}"`) as string;
+      } catch {
+        return undefined; // not a valid string (e.g. "a\q"): the general engine answers 400
+      }
       changed = members.delete(id) || changed;
       continue;
     }

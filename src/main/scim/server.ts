@@ -346,8 +346,8 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   function renderRow(connectionId: string, type: ResourceTypeName, row: StoredUser | StoredGroup, p: Projection, base: string): JsonObject {
     const full =
       type === 'User'
-        ? renderUser(row as StoredUser, omits(p, 'groups') ? [] : resources.groupsOfUser(connectionId, row.id), base)
-        : renderGroup(row as StoredGroup, omits(p, 'members') ? undefined : resources.membersOfGroup(connectionId, row.id), base);
+        ? renderUser(row as StoredUser, omits(p, 'groups') ? [] : resources.groupsOfUser(connectionId, row), base)
+        : renderGroup(row as StoredGroup, omits(p, 'members') ? undefined : resources.membersOfGroup(row.pk), base);
     return project(full, p, type);
   }
 
@@ -358,18 +358,15 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     const needsRelations = /groups|members/i.test(`${params.filterText ?? ''} ${params.sortBy ?? ''}`);
     const render = (row: StoredUser | StoredGroup): JsonObject =>
       type === 'User'
-        ? renderUser(row as StoredUser, needsRelations ? resources.groupsOfUser(connectionId, row.id) : [], base)
-        : renderGroup(row as StoredGroup, needsRelations ? resources.membersOfGroup(connectionId, row.id) : undefined, base);
+        ? renderUser(row as StoredUser, needsRelations ? resources.groupsOfUser(connectionId, row) : [], base)
+        : renderGroup(row as StoredGroup, needsRelations ? resources.membersOfGroup(row.pk) : undefined, base);
     const result = listResources<StoredUser | StoredGroup>(store.db, type, connectionId, params, render);
     let page = result.resources;
     if (!needsRelations && type === 'User' && !omits(p, 'groups')) {
-      const groups = resources.groupsOfUsers(
-        connectionId,
-        result.rows.map((r) => r.id),
-      );
+      const groups = resources.groupsOfUsers(connectionId, result.rows);
       page = result.rows.map((row) => renderUser(row as StoredUser, groups.get(row.id) ?? [], base));
     } else if (!needsRelations && type === 'Group' && !omits(p, 'members')) {
-      page = result.rows.map((row) => renderGroup(row as StoredGroup, resources.membersOfGroup(connectionId, row.id), base));
+      page = result.rows.map((row) => renderGroup(row as StoredGroup, resources.membersOfGroup(row.pk), base));
     }
     const rows = page.map((r) => project(r, p, type));
     const isProbe = type === 'User' && result.total === 0 && params.filterText !== undefined && GUID.test(params.filterText);

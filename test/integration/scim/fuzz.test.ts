@@ -928,7 +928,7 @@ describe('SCIM fuzz', () => {
     }>('SELECT id, display_name, display_name_key FROM groups WHERE source_id = ? AND deleted_at IS NULL', cid);
     expect(new Set(dbGroups.map((g) => g.display_name_key)).size).toBe(dbGroups.length);
     const dbMembers = h.rows<{ group_id: string; member_id: string }>(
-      'SELECT group_id, member_id FROM memberships WHERE source_id = ? AND deleted_at IS NULL',
+      'SELECT group_id, member_id FROM membership_ids WHERE source_id = ? AND deleted_at IS NULL',
       cid,
     );
     const live = new Map(dbGroups.map((g) => [g.id, { displayName: g.display_name, members: new Set<string>() }]));

@@ -953,6 +953,16 @@ describe('list queries', () => {
 
 // -----------------------------------------------------------------------------------------------
 describe('Groups', () => {
+  it('answers 400, not 500, for a member filter path whose string is not valid (a bad escape)', async () => {
+    const g = (await h.req('POST', '/Groups', { body: { schemas: [GROUP], displayName: 'Escapes' } })).json!;
+    const r = await h.req('PATCH', `/Groups/${g.id as string}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members[value eq "a\\q"]' }] },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ status: '400' });
+    expect((await h.req('GET', `/Groups/${g.id as string}`)).status).toBe(200);
+  });
+
   it('POST, GET, filter by displayName (case-insensitive), 409 on a duplicate name, other connection fine', async () => {
     const u = await createUser('m@example.com');
     const r = await h.req('POST', '/Groups', {
@@ -1137,7 +1147,7 @@ describe('Groups', () => {
     const r = await h.req('GET', `/Groups/${parent.id as string}`);
     expect(r.json?.members).toBeUndefined();
     expect(r.headers.etag).toBe('W/"2"');
-    expect(h.rows('SELECT member_id FROM memberships WHERE deleted_at IS NULL')).toEqual([]);
+    expect(h.rows('SELECT member_id FROM membership_ids WHERE deleted_at IS NULL')).toEqual([]);
     const ev = h.rows<{ type: string; group_id: string; account_id: string }>('SELECT type, group_id, account_id FROM events ORDER BY seq');
     expect(ev.slice(-2)).toEqual([
       {
@@ -1147,6 +1157,72 @@ describe('Groups', () => {
       },
       { type: 'group.deleted', group_id: child.id, account_id: null },
     ]);
+  });
+
+  it('a member value that names no resource is kept and echoed back, never listed, and can be removed', async () => {
+    const a = (await createUser('a')).id as string;
+    const g = await createGroup('G', {
+      members: [{ value: 'ext-unknown-1' }, { value: a }, { value: 'ext-group-x', type: 'Group' }],
+    });
+    const gid = g.id as string;
+    const members = async (): Promise<unknown[]> => {
+      const r = await h.req('GET', `/Groups/${gid}`);
+      expect(r.status, r.text).toBe(200);
+      return ((r.json?.members as Json[] | undefined) ?? []).map((m) => [m.value, m.type, m.display]);
+    };
+    const byValue = (rows: unknown[][]): unknown[][] => [...rows].sort((x, y) => ((x[0] as string) < (y[0] as string) ? -1 : 1));
+    // ordered by value; the unknown ones have no display
+    const all = byValue([
+      [a, 'User', 'a'],
+      ['ext-unknown-1', 'User', undefined],
+      ['ext-group-x', 'Group', undefined],
+    ]);
+    expect((g.members as Json[]).map((m) => [m.value, m.type, m.display])).toEqual(all);
+    expect(await members()).toEqual(all);
+    // not a User nor a Group anyone can list, filter or read
+    const users = await list('Users', {});
+    expect(users.json?.totalResults).toBe(1);
+    expect(resourcesOf(users).map((u) => u.id)).toEqual([a]);
+    expect((resourcesOf(users)[0]!.groups as Json[]).map((x) => [x.value, x.display])).toEqual([[gid, 'G']]);
+    expect((await list('Users', { filter: 'id eq "ext-unknown-1"' })).json?.totalResults).toBe(0);
+    expect((await h.req('GET', '/Users/ext-unknown-1')).status).toBe(404);
+    expect(resourcesOf(await list('Groups', {})).map((x) => x.id)).toEqual([gid]);
+    expect((await h.req('GET', '/Groups/ext-group-x')).status).toBe(404);
+    // a second group naming the same value shares it
+    const other = await createGroup('Other', { members: [{ value: 'ext-unknown-1' }] });
+    expect((other.members as Json[]).map((m) => m.value)).toEqual(['ext-unknown-1']);
+    expect(h.rows('SELECT id FROM accounts WHERE id = ?', 'ext-unknown-1')).toHaveLength(1);
+    // removed by filter and by value list; the rest stays
+    let r = await h.req('PATCH', `/Groups/${gid}`, { body: patch({ op: 'remove', path: 'members[value eq "ext-unknown-1"]' }) });
+    expect(r.status, r.text).toBe(204);
+    r = await h.req('PATCH', `/Groups/${gid}`, {
+      body: patch({ op: 'Remove', path: 'members', value: [{ value: 'ext-group-x' }] }),
+    });
+    expect(r.status, r.text).toBe(204);
+    expect(await members()).toEqual([[a, 'User', 'a']]);
+    expect(r.headers.etag).toBe('W/"3"');
+    const ev = h.rows<{ type: string; group_id: string; account_id: string; subject: string }>(
+      "SELECT type, group_id, account_id, subject FROM events WHERE type LIKE 'group.member_%' AND group_id = ? ORDER BY seq",
+      gid,
+    );
+    expect(ev.filter((e) => e.account_id !== a)).toEqual([
+      { type: 'group.member_added', group_id: gid, account_id: 'ext-unknown-1', subject: 'ext-unknown-1' },
+      { type: 'group.member_added', group_id: gid, account_id: 'ext-group-x', subject: 'ext-group-x' },
+      { type: 'group.member_removed', group_id: gid, account_id: 'ext-unknown-1', subject: 'ext-unknown-1' },
+      { type: 'group.member_removed', group_id: gid, account_id: 'ext-group-x', subject: 'ext-group-x' },
+    ]);
+    // the other group still has it, and it can be added back
+    const kept = (await h.req('GET', `/Groups/${other.id as string}`)).json?.members as Json[];
+    expect(kept.map((m) => [m.value, m.type, m.display])).toEqual([['ext-unknown-1', 'User', undefined]]);
+    r = await h.req('PATCH', `/Groups/${gid}`, { body: patch({ op: 'add', path: 'members', value: [{ value: 'ext-unknown-1' }] }) });
+    expect(r.status, r.text).toBe(204);
+    expect(await members()).toEqual(
+      byValue([
+        [a, 'User', 'a'],
+        ['ext-unknown-1', 'User', undefined],
+      ]),
+    );
+    expect(h.rows('SELECT id FROM accounts WHERE id = ?', 'ext-unknown-1')).toHaveLength(1);
   });
 });
 

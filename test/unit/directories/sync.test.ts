@@ -294,12 +294,116 @@ describe('directory sync engine', () => {
     ]);
   });
 
+  it('keeps a member nobody listed, by its id, and turns it into the user when the directory lists it', async () => {
+    const pages = baseline();
+    pages[2]!.members!.push({ groupId: 'g1', memberId: 'ext-1', memberType: 'User' }); // e.g. a Google external member
+    script.push({ pages, mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', memberships: 3 });
+    const members = () =>
+      store.db.prepare("SELECT member_id, first_seen, deleted_at FROM membership_ids WHERE group_id = 'g1' ORDER BY member_id").all() as {
+        member_id: string;
+        first_seen: string;
+        deleted_at: string | null;
+      }[];
+    expect(members().map((m) => m.member_id)).toEqual(['ext-1', 'u1', 'u2']);
+    // an unlisted row: deleted, so it is no user of the directory, and a full snapshot keeps its membership
+    expect(
+      store.db.prepare("SELECT status, active, user_name, deleted_at IS NOT NULL AS gone FROM accounts WHERE id = 'ext-1'").get(),
+    ).toEqual({
+      status: 'unlisted',
+      active: 0,
+      user_name: null,
+      gone: 1,
+    });
+    clock += 60_000;
+    script.push({ pages, mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', events: 0 });
+    expect(members().every((m) => m.deleted_at === null)).toBe(true);
+
+    // listed later: the same row becomes the user (one user.created), the membership stays as it was
+    clock += 60_000;
+    script.push({ mode: 'delta', pages: [{ users: [user('ext-1')] }] });
+    await sync();
+    expect(events().map((e) => `${e.type}:${e.account_id}`)).toEqual(['user.created:ext-1']);
+    expect(store.db.prepare("SELECT count(*) AS n FROM accounts WHERE id = 'ext-1'").get()).toEqual({ n: 1 });
+    expect(store.db.prepare("SELECT status, deleted_at FROM accounts WHERE id = 'ext-1'").get()).toEqual({
+      status: 'active',
+      deleted_at: null,
+    });
+    expect(members().find((m) => m.member_id === 'ext-1')).toEqual({
+      member_id: 'ext-1',
+      first_seen: new Date(Date.parse('2026-03-02T09:00:00.000Z')).toISOString(),
+      deleted_at: null,
+    });
+
+    // and its membership ends like any other
+    script.push({ mode: 'delta', pages: [{ removedMembers: [{ groupId: 'g1', memberId: 'ext-1', memberType: 'User' }] }] });
+    await sync();
+    expect(events().at(-1)).toMatchObject({ type: 'group.member_removed', account_id: 'ext-1', subject: 'ext-1@example.com' });
+  });
+
+  it('a baseline that follows a failed first attempt still removes what the attempt wrote and the directory no longer lists', async () => {
+    const first = baseline();
+    first[0]!.users!.push(user('u9'));
+    first[2]!.members!.push({ groupId: 'g1', memberId: 'u9', memberType: 'User' });
+    script.push({ pages: first, mode: 'snapshot', fail: new Error('HTTP 500'), failAfter: 3 });
+    expect(await sync()).toMatchObject({ status: 'failed', baseline: true });
+    expect(store.db.prepare("SELECT deleted_at FROM accounts WHERE id = 'u9'").get()).toEqual({ deleted_at: null });
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', baseline: true, events: 0 });
+    expect(store.db.prepare("SELECT deleted_at IS NOT NULL AS gone FROM accounts WHERE id = 'u9'").get()).toEqual({ gone: 1 });
+    expect(store.db.prepare("SELECT count(*) AS n FROM membership_ids WHERE member_id = 'u9' AND deleted_at IS NULL").get()).toEqual({
+      n: 0,
+    });
+    expect(events()).toEqual([]);
+  });
+
+  it('writes a large baseline in a few transactions, with the same state as page by page', async () => {
+    const many = (): SyncPage[] => [
+      ...Array.from({ length: 40 }, (_, p) => ({
+        phase: 'users' as const,
+        users: Array.from({ length: 50 }, (_, i) => user(`u${p * 50 + i}`)),
+      })),
+      { phase: 'groups', groups: Array.from({ length: 20 }, (_, i) => ({ id: `g${i}`, displayName: `G${i}`, attributes: {} })) },
+      ...Array.from({ length: 20 }, (_, g) => ({
+        phase: 'members' as const,
+        members: Array.from({ length: 100 }, (_, i) => ({
+          groupId: `g${g}`,
+          memberId: `u${(g * 37 + i * 13) % 2000}`,
+          memberType: 'User' as const,
+        })),
+      })),
+    ];
+    let transactions = 0;
+    const write = store.write.bind(store);
+    store.write = ((fn: () => unknown) => {
+      transactions++;
+      return write(fn);
+    }) as typeof store.write;
+    script.push({ pages: many(), mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', baseline: true, users: 2000, groups: 20, memberships: 2000 });
+    // 81 pages: the batches grow with the measured speed, so far fewer than one transaction per page
+    expect(transactions).toBeLessThan(40);
+    expect(store.db.prepare('SELECT count(*) AS n FROM membership_ids WHERE deleted_at IS NULL').get()).toEqual({ n: 2000 });
+    // an unchanged second round writes nothing at all
+    const before = stateDump();
+    script.push({ pages: many(), mode: 'snapshot' });
+    expect(await sync()).toMatchObject({ status: 'ok', baseline: false, events: 0 });
+    expect(stateDump()).toBe(before);
+  });
+
   it('reports progress page by page and ends with done', async () => {
     script.push({ pages: baseline(), mode: 'snapshot' });
     const seen: SyncProgress[] = [];
     await sync({ onProgress: (p) => seen.push(p) });
-    expect(seen.map((p) => p.phase)).toEqual(['starting', 'users', 'groups', 'members', 'deletions', 'done']);
+    // a first sync into an empty directory has nothing to delete
+    expect(seen.map((p) => p.phase)).toEqual(['starting', 'users', 'groups', 'members', 'done']);
     expect(seen.at(-1)).toMatchObject({ users: 3, groups: 1, memberships: 2, events: 0, baseline: true, error: null });
+    script.push({ pages: baseline(), mode: 'snapshot' });
+    seen.length = 0;
+    await sync({ onProgress: (p) => seen.push(p) });
+    expect(seen.map((p) => p.phase)).toEqual(['starting', 'users', 'groups', 'members', 'deletions', 'done']);
+    expect(seen.at(-1)).toMatchObject({ users: 3, groups: 1, memberships: 2, events: 0, baseline: false, error: null });
   });
 
   it('refuses a second sync while one holds the lease, and takes over a lapsed lease', async () => {

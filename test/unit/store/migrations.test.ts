@@ -115,4 +115,58 @@ describe('migrations', () => {
     const dir = tmpDataDir();
     expect(() => openDatabase(dir, { migrations: [{ version: 2, name: 'x', up: '' }] })).toThrow(/expected 1/);
   });
+
+  it('0003 re-keys memberships by integer keys, keeping every row and a member nobody listed', () => {
+    const dir = tmpDataDir();
+    const v2 = openDatabase(dir, { migrations: migrations.slice(0, 2) });
+    const t = (m: number) => `2026-01-0${m}T00:00:00.000Z`;
+    v2.exec(`
+      INSERT INTO sources (id, kind, provider, name, slug, created_at, updated_at) VALUES ('c1', 'connection', 'okta', 'App', 'app', 'x', 'x');
+      INSERT INTO sources (id, kind, provider, name, created_at, updated_at) VALUES ('d1', 'directory', 'google', 'Dir', 'x', 'x');
+      INSERT INTO accounts (source_id, id, user_name, raw, created_at, updated_at, first_seen, last_seen)
+        VALUES ('c1', 'u1', 'ann', '{}', 'x', 'x', 'x', 'x'), ('d1', 'u1', 'ann@d', '{}', 'x', 'x', 'x', 'x');
+      INSERT INTO groups (source_id, id, display_name, raw, created_at, updated_at, first_seen, last_seen)
+        VALUES ('c1', 'g1', 'Admins', '{}', 'x', 'x', 'x', 'x'), ('d1', 'g1', 'All', '{}', 'x', 'x', 'x', 'x'),
+               ('d1', 'g2', 'Sub', '{}', 'x', 'x', 'x', 'x');
+      INSERT INTO memberships (source_id, group_id, member_id, member_type, first_seen, last_seen, deleted_at) VALUES
+        ('c1', 'g1', 'u1', 'User', '${t(1)}', '${t(1)}', NULL),
+        ('c1', 'g1', 'ghost', 'User', '${t(2)}', '${t(2)}', NULL),
+        ('d1', 'g1', 'u1', 'User', '${t(3)}', '${t(4)}', '${t(4)}'),
+        ('d1', 'g1', 'g2', 'Group', '${t(5)}', '${t(5)}', NULL),
+        ('d1', 'g1', 'ext', 'User', '${t(6)}', '${t(6)}', NULL),
+        ('d1', 'g1', 'lost-group', 'Group', '${t(7)}', '${t(7)}', NULL);
+    `);
+    const before = v2
+      .prepare('SELECT source_id, group_id, member_id, member_type, first_seen, last_seen, deleted_at FROM memberships ORDER BY 1, 2, 3')
+      .all();
+    v2.close();
+
+    const db = openDatabase(dir);
+    expect(schemaVersion(db)).toBe(migrations.length);
+    const after = db
+      .prepare('SELECT source_id, group_id, member_id, member_type, first_seen, last_seen, deleted_at FROM membership_ids ORDER BY 1, 2, 3')
+      .all();
+    expect(after).toEqual(before);
+    expect(before).toHaveLength(6);
+    // the members nobody listed became deleted, unlisted rows: present for their id, seen by nothing else
+    expect(
+      db.prepare("SELECT source_id, id, status, active, deleted_at FROM accounts WHERE status = 'unlisted' ORDER BY source_id, id").all(),
+    ).toEqual([
+      { source_id: 'c1', id: 'ghost', status: 'unlisted', active: 0, deleted_at: t(2) },
+      { source_id: 'd1', id: 'ext', status: 'unlisted', active: 0, deleted_at: t(6) },
+    ]);
+    expect(db.prepare('SELECT source_id, id, deleted_at FROM groups WHERE deleted_at IS NOT NULL').all()).toEqual([
+      { source_id: 'd1', id: 'lost-group', deleted_at: t(7) },
+    ]);
+    expect(db.prepare("SELECT name FROM pragma_table_info('memberships') ORDER BY cid").pluck().all()).toEqual([
+      'group_pk',
+      'member_pk',
+      'member_type',
+      'first_seen',
+      'deleted_at',
+    ]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
 });
