@@ -222,12 +222,11 @@ function statements(store: Store) {
         WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL
        RETURNING pk, display_name`,
     ),
-    // CROSS JOIN keeps json_each outside: the primary key is then probed once per pair.
-    liveMemberships: db.prepare<[string], { group_pk: number; member_pk: number; member_type: MemberType }>(
-      `SELECT m.group_pk, m.member_pk, m.member_type FROM json_each(?) j
-         CROSS JOIN memberships m ON m.group_pk = j.value ->> 0 AND m.member_pk = j.value ->> 1 AND m.member_type = j.value ->> 2
-        WHERE m.deleted_at IS NULL`,
-    ),
+    isLiveMember: db
+      .prepare<[number, number, MemberType], number>(
+        'SELECT 1 FROM memberships WHERE group_pk = ? AND member_pk = ? AND member_type = ? AND deleted_at IS NULL',
+      )
+      .pluck(),
     // Positional: a million of these in a first sync, and binding by name costs measurably more.
     addMember: db.prepare<[number, number, MemberType, string]>(
       `INSERT INTO memberships (group_pk, member_pk, member_type, first_seen) VALUES (?, ?, ?, ?)
@@ -570,22 +569,32 @@ export class DirectoryApplier {
 
   /** Members by their keys, in page order; members whose group or member has no row are left out unless `create`. */
   private refs(members: DirMember[], now: string, create: boolean): (MemberRef & { m: DirMember })[] {
-    const groups = this.pks(
-      'Group',
-      members.map((m) => m.groupId).concat(members.filter((m) => m.memberType === 'Group').map((m) => m.memberId)),
-      now,
-      create,
-    );
-    const users = this.pks(
-      'User',
-      members.filter((m) => m.memberType === 'User').map((m) => m.memberId),
-      now,
-      create,
-    );
+    // Most ids are already known this round (users and groups come before their members): one map
+    // lookup each, and the database only for the rest.
     const out: (MemberRef & { m: DirMember })[] = [];
+    let unresolved: DirMember[] | null = null;
     for (const m of members) {
-      const groupPk = groups.get(m.groupId);
-      const memberPk = (m.memberType === 'User' ? users : groups).get(m.memberId);
+      const groupPk = this.groupPks.get(m.groupId);
+      const memberPk = (m.memberType === 'User' ? this.userPks : this.groupPks).get(m.memberId);
+      if (groupPk !== undefined && memberPk !== undefined) out.push({ groupPk, memberPk, memberType: m.memberType, m });
+      else (unresolved ??= []).push(m);
+    }
+    if (unresolved === null) return out;
+    this.pks(
+      'Group',
+      unresolved.map((m) => m.groupId).concat(unresolved.filter((m) => m.memberType === 'Group').map((m) => m.memberId)),
+      now,
+      create,
+    );
+    this.pks(
+      'User',
+      unresolved.filter((m) => m.memberType === 'User').map((m) => m.memberId),
+      now,
+      create,
+    );
+    for (const m of unresolved) {
+      const groupPk = this.groupPks.get(m.groupId);
+      const memberPk = (m.memberType === 'User' ? this.userPks : this.groupPks).get(m.memberId);
       if (groupPk !== undefined && memberPk !== undefined) out.push({ groupPk, memberPk, memberType: m.memberType, m });
     }
     return out;
@@ -595,19 +604,15 @@ export class DirectoryApplier {
     const refs = this.refs(members, now, true);
     // The first sync upserts without reading: nothing is live yet, except what an interrupted
     // first attempt wrote, which the upsert rewrites unchanged.
-    const live = this.baseline
-      ? new Set<number | string>()
-      : new Set(
-          this.s.liveMemberships
-            .all(JSON.stringify(refs.map((r) => [r.groupPk, r.memberPk, r.memberType])))
-            .map((r) => memberKey(r.group_pk, r.member_pk, r.member_type)),
-        );
+    const page = new Set<number | string>();
     const added: DirMember[] = [];
     for (const r of refs) {
       const key = memberKey(r.groupPk, r.memberPk, r.memberType);
+      if (page.has(key)) continue; // the same membership twice in one page is one change
+      page.add(key);
       this.seenMembers.add(key);
-      if (live.has(key)) continue;
-      live.add(key); // the same membership twice in one page is one change
+      // One primary-key probe each (a million in a full reconcile: cheaper than any batched form).
+      if (!this.baseline && this.s.isLiveMember.get(r.groupPk, r.memberPk, r.memberType) !== undefined) continue;
       this.s.addMember.run(r.groupPk, r.memberPk, r.memberType, now);
       if (!this.baseline) added.push(r.m);
     }
