@@ -146,15 +146,8 @@ interface MemberRef {
   memberType: MemberType;
 }
 
-/**
- * One number per membership while the keys allow it (a million of them are held for a full
- * round: numbers take a fraction of the memory of strings), a string beyond.
- */
-const KEY_LIMIT = 2 ** 25;
-const memberKey = (groupPk: number, memberPk: number, memberType: MemberType): number | string =>
-  groupPk < KEY_LIMIT && memberPk < KEY_LIMIT
-    ? (groupPk * KEY_LIMIT + memberPk) * 2 + (memberType === 'Group' ? 1 : 0)
-    : `${groupPk}:${memberPk}:${memberType}`;
+/** A member within its group, as one number: exact for any key below 2^52. */
+const memberKey = (memberPk: number, memberType: MemberType): number => memberPk * 2 + (memberType === 'Group' ? 1 : 0);
 
 function userSummary(u: DirUser): Record<string, unknown> {
   const s: Record<string, unknown> = { userName: u.userName, status: u.status, active: u.active };
@@ -320,7 +313,11 @@ export class DirectoryApplier {
   private readonly s: Statements;
   readonly seenUsers = new Set<string>();
   readonly seenGroups = new Set<string>();
-  readonly seenMembers = new Set<number | string>();
+  /**
+   * Memberships listed this round, by group key: a full round of a large directory holds a million,
+   * and small-integer sets per group take a fraction of the memory of one set of composite keys.
+   */
+  readonly seenMembers = new Map<number, Set<number>>();
   /** Integer keys of ids met this round (memberships are stored by them). */
   private readonly userPks = new Map<string, number>();
   private readonly groupPks = new Map<string, number>();
@@ -604,13 +601,17 @@ export class DirectoryApplier {
     const refs = this.refs(members, now, true);
     // The first sync upserts without reading: nothing is live yet, except what an interrupted
     // first attempt wrote, which the upsert rewrites unchanged.
-    const page = new Set<number | string>();
+    const page = new Map<number, Set<number>>();
     const added: DirMember[] = [];
     for (const r of refs) {
-      const key = memberKey(r.groupPk, r.memberPk, r.memberType);
-      if (page.has(key)) continue; // the same membership twice in one page is one change
-      page.add(key);
-      this.seenMembers.add(key);
+      const key = memberKey(r.memberPk, r.memberType);
+      let inPage = page.get(r.groupPk);
+      if (!inPage) page.set(r.groupPk, (inPage = new Set()));
+      if (inPage.has(key)) continue; // the same membership twice in one page is one change
+      inPage.add(key);
+      let seen = this.seenMembers.get(r.groupPk);
+      if (!seen) this.seenMembers.set(r.groupPk, (seen = new Set()));
+      seen.add(key);
       // One primary-key probe each (a million in a full reconcile: cheaper than any batched form).
       if (!this.baseline && this.s.isLiveMember.get(r.groupPk, r.memberPk, r.memberType) !== undefined) continue;
       this.s.addMember.run(r.groupPk, r.memberPk, r.memberType, now);
@@ -691,7 +692,7 @@ export class DirectoryApplier {
       if (groups.length === 0) break;
       afterGroup = groups[groups.length - 1]!;
       const rows = this.s.liveMembershipKeys.raw(true).all(JSON.stringify(groups)) as [number, number, MemberType][];
-      const unseen = rows.filter(([g, m, t]) => !this.seenMembers.has(memberKey(g, m, t)));
+      const unseen = rows.filter(([g, m, t]) => !this.seenMembers.get(g)?.has(memberKey(m, t)));
       for (let i = 0; i < unseen.length; i += DELETE_CHUNK) {
         const chunk = unseen.slice(i, i + DELETE_CHUNK);
         yield this.store.write(() => {
