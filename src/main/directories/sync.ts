@@ -328,12 +328,15 @@ export class DirectoryApplier {
   /**
    * @param baseline the directory's first sync: record the state it finds without per-object
    *   events (nothing *changed*: Rollcall only learned what already was; see docs/directories.md).
+   * @param trackSeen remember what the round listed, for deleteUnseen. A baseline into an empty
+   *   directory has nothing to delete and skips the bookkeeping (a million memberships' worth).
    */
   constructor(
     private readonly store: Store,
     private readonly directoryId: string,
     private readonly observedAt: () => string,
     private readonly baseline = false,
+    readonly trackSeen = true,
   ) {
     this.s = statementsFor(store);
   }
@@ -375,7 +378,7 @@ export class DirectoryApplier {
   private applyUsers(users: DirUser[], now: string, events: NewEvent[]): void {
     const existing = new Map(this.s.accountsById.all(this.directoryId, JSON.stringify(users.map((u) => u.id))).map((r) => [r.id, r]));
     for (const u of users) {
-      this.seenUsers.add(u.id);
+      if (this.trackSeen) this.seenUsers.add(u.id);
       this.userLabels.set(u.id, u.userName);
       const raw = canonicalJson(u.attributes);
       const columns = {
@@ -487,7 +490,7 @@ export class DirectoryApplier {
   private applyGroups(groups: DirGroup[], now: string, events: NewEvent[]): void {
     const existing = new Map(this.s.groupsById.all(this.directoryId, JSON.stringify(groups.map((g) => g.id))).map((r) => [r.id, r]));
     for (const g of groups) {
-      this.seenGroups.add(g.id);
+      if (this.trackSeen) this.seenGroups.add(g.id);
       this.groupLabels.set(g.id, g.displayName);
       const raw = canonicalJson(g.attributes);
       const row = existing.get(g.id);
@@ -599,6 +602,12 @@ export class DirectoryApplier {
 
   private applyMembers(members: DirMember[], now: string, events: NewEvent[]): void {
     const refs = this.refs(members, now, true);
+    if (this.baseline && !this.trackSeen) {
+      // Into an empty directory: nothing to compare with, and an upsert writes a repeated
+      // membership once.
+      for (const r of refs) this.s.addMember.run(r.groupPk, r.memberPk, r.memberType, now);
+      return;
+    }
     // The first sync upserts without reading: nothing is live yet, except what an interrupted
     // first attempt wrote, which the upsert rewrites unchanged.
     const page = new Map<number, Set<number>>();
@@ -798,7 +807,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
 
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-  const applier = new DirectoryApplier(store, directoryId, iso, baseline);
+  const applier = new DirectoryApplier(store, directoryId, iso, baseline, !(baseline && startedEmpty));
   let result: SyncResult | null = null;
   let status: SyncSummary['status'] = 'ok';
   report();
@@ -862,7 +871,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncSummary> {
     flush();
     // A first sync into an empty directory wrote everything there is: nothing can be unseen, and
     // walking a million memberships to find that out is skipped.
-    if (result.mode === 'snapshot' && !(baseline && startedEmpty)) {
+    if (result.mode === 'snapshot' && applier.trackSeen) {
       phase = 'deletions';
       report();
       for (const written of applier.deleteUnseen()) {
