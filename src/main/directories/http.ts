@@ -81,6 +81,8 @@ export class DirectoryHttpError extends Error {
     message: string,
     readonly status: number | null = null,
     readonly url: string | null = null,
+    /** The parsed error body the server sent, for providers that act on its code (never shown). */
+    readonly body: unknown = undefined,
   ) {
     super(message);
     this.name = 'DirectoryHttpError';
@@ -242,15 +244,16 @@ export class HttpClient {
         continue;
       }
       const described = (!malformed && this.options.describeError?.(res.status, body)) || `HTTP ${res.status}`;
-      if (res.status === 401) throw new DirectoryHttpError('auth', `${shown}: credentials rejected (${described})`, res.status, shown);
+      if (res.status === 401)
+        throw new DirectoryHttpError('auth', `${shown}: credentials rejected (${described})`, res.status, shown, body);
       if (res.status === 403 && !(this.options.isRetryable?.(res.status, body) ?? false)) {
-        throw new DirectoryHttpError('auth', `${shown}: permission denied (${described})`, res.status, shown);
+        throw new DirectoryHttpError('auth', `${shown}: permission denied (${described})`, res.status, shown, body);
       }
       const retryable = RETRY_STATUS.has(res.status) || (this.options.isRetryable?.(res.status, body) ?? false);
-      if (!retryable) throw new DirectoryHttpError('http', `${shown}: ${described}`, res.status, shown);
+      if (!retryable) throw new DirectoryHttpError('http', `${shown}: ${described}`, res.status, shown, body);
       const kind: HttpErrorKind = res.status >= 500 ? 'server' : 'throttled';
       if (attempt >= this.retries)
-        throw new DirectoryHttpError(kind, `${shown}: ${described} (gave up after ${attempt + 1} attempts)`, res.status, shown);
+        throw new DirectoryHttpError(kind, `${shown}: ${described} (gave up after ${attempt + 1} attempts)`, res.status, shown, body);
       const asked = serverRequestedDelayMs(res.headers, this.now());
       const delayMs = Math.min(this.maxDelayMs, asked !== null ? asked : this.backoff(attempt));
       await this.wait({ url: shown, status: res.status, attempt, delayMs, reason: described }, signal);

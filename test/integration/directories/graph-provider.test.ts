@@ -311,6 +311,20 @@ describe('Graph provider: resync', () => {
     expect((await run(s, first.result.cursor)).result.mode).toBe('snapshot');
   });
 
+  it('reads the resync signal from the error code (or inner code), not from words in the message', async () => {
+    const s = await setup();
+    const first = await run(s);
+    s.fake.fail({ match: /users\/delta/, status: 400, body: { error: { code: 'BadRequest', innerError: { code: 'resyncRequired' } } } });
+    expect((await run(s, first.result.cursor)).result.mode).toBe('snapshot');
+    const second = await run(s);
+    s.fake.fail({
+      match: /users\/delta/,
+      status: 400,
+      body: { error: { code: 'BadRequest', message: 'a $select naming syncStateNotFound is not a property' } },
+    });
+    await expect(run(s, second.result.cursor)).rejects.toThrow(/BadRequest/);
+  });
+
   it('a deltaLink past its lifetime at Graph (syncStateNotFound) → snapshot', async () => {
     let clock = Date.now();
     const s = await setup({ fake: { now: () => clock } });

@@ -186,15 +186,18 @@ export function isGraphRetryable(_status: number, body: unknown): boolean {
   );
 }
 
-/** Graph says the delta state is gone: start again with an initial round. */
-function needsResync(err: unknown): boolean {
+const RESYNC_CODES = new Set(['syncStateNotFound', 'resyncRequired', 'syncStateInvalid']);
+
+/** Graph says the delta state is gone (by status 410 or by the error's code): start again with an initial round. */
+export function needsResync(err: unknown): boolean {
   if (!(err instanceof DirectoryHttpError)) return false;
   if (err.status === 410) return true;
+  if (err.status === null || err.status < 400 || err.status >= 500) return false;
+  const e = err.body && typeof err.body === 'object' ? (err.body as GraphErrorBody).error : undefined;
+  if (!e || typeof e !== 'object') return false;
   return (
-    err.status !== null &&
-    err.status >= 400 &&
-    err.status < 500 &&
-    /\b(syncStateNotFound|resyncRequired|syncStateInvalid)\b/.test(err.message)
+    (typeof e.code === 'string' && RESYNC_CODES.has(e.code)) ||
+    (typeof e.innerError?.code === 'string' && RESYNC_CODES.has(e.innerError.code))
   );
 }
 
