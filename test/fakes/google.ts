@@ -224,6 +224,8 @@ export interface FakeGoogleOptions {
   /** Access token lifetime (default 3600 s; the response says one second less, like Google). */
   tokenTtlS?: number;
   now?: () => number;
+  /** Every request is answered this much later (a real API's round trip; default 0). */
+  latencyMs?: number;
 }
 
 export interface FakeGoogle {
@@ -234,6 +236,12 @@ export interface FakeGoogle {
   readonly server: FakeServer;
   readonly log: FakeServer['log'];
   fail(fault: Fault): void;
+  /** Per-request latency (ms), as the `latencyMs` option; settable between syncs. */
+  latencyMs: number;
+  /** The most member-list requests (GET …/groups/{id}/members) ever being answered at once. */
+  readonly maxMembersInFlight: number;
+  /** Starts counting maxMembersInFlight afresh. */
+  resetMembersInFlight(): void;
   /** Google's throttling answers: 403 with a usageLimits reason, or 429 (RESOURCE_EXHAUSTED). */
   throttle(options: {
     reason?: 'rateLimitExceeded' | 'userRateLimitExceeded' | 'quotaExceeded' | '429';
@@ -764,19 +772,33 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     return json(200, body);
   }
 
-  const server = await startFakeServer((req) => {
+  let latencyMs = options.latencyMs ?? 0;
+  let membersInFlight = 0;
+  let maxMembersInFlight = 0;
+  const MEMBERS_PATH = /^\/admin\/directory\/v1\/groups\/([^/]+)\/members$/;
+  const server = await startFakeServer(async (req) => {
+    const members = req.method === 'GET' && MEMBERS_PATH.test(req.url.pathname);
+    if (members) maxMembersInFlight = Math.max(maxMembersInFlight, ++membersInFlight);
+    try {
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      return route(req);
+    } finally {
+      if (members) membersInFlight--;
+    }
+  });
+  function route(req: FakeRequest): FakeResponse {
     const p = req.url.pathname;
     if (req.method === 'POST' && p === '/token') return tokenEndpoint(req);
     if (req.method === 'GET') {
       if (p === '/admin/directory/v1/users') return listUsers(req);
       if (p === '/admin/directory/v1/groups') return listGroups(req);
-      const m = /^\/admin\/directory\/v1\/groups\/([^/]+)\/members$/.exec(p);
+      const m = MEMBERS_PATH.exec(p);
       if (m) return listMembers(req, m[1]!);
       const a = /^\/admin\/reports\/v1\/activity\/users\/([^/]+)\/applications\/([^/]+)$/.exec(p);
       if (a) return listActivities(req, a[1]!, a[2]!);
     }
     return apiError(404, 'Not Found', 'notFound', 'NOT_FOUND');
-  });
+  }
   const tokenUrl = `${server.url}/token`;
 
   const fake: FakeGoogle = {
@@ -789,6 +811,18 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     server,
     log: server.log,
     fail: (f) => server.fail(f),
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      latencyMs = ms;
+    },
+    get maxMembersInFlight() {
+      return maxMembersInFlight;
+    },
+    resetMembersInFlight() {
+      maxMembersInFlight = membersInFlight;
+    },
     throttle({ reason = 'rateLimitExceeded', match, times, after, retryAfterS }) {
       const headers = retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : undefined;
       if (reason === '429') {

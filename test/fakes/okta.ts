@@ -39,6 +39,8 @@ export interface FakeOktaOptions {
   rateLimit?: { limit?: number; windowS?: number; buckets?: Partial<Record<OktaBucket, number>> };
   /** Who the mutation methods act as by default. */
   actor?: FakeOktaActor;
+  /** Every request is answered this much later (a real org's round trip; default 0). */
+  latencyMs?: number;
 }
 
 export interface MutationOptions {
@@ -150,6 +152,12 @@ export interface FakeOkta {
   /** The bucket's quota is spent for the rest of the window: its next request gets a 429. */
   drainQuota(bucket: OktaBucket): void;
   setQuota(bucket: OktaBucket, limit: number): void;
+  /** Per-request latency (ms), as the `latencyMs` option; settable between syncs. */
+  latencyMs: number;
+  /** The most group-member requests (GET /api/v1/groups/{id}/users) ever being answered at once. */
+  readonly maxMembersInFlight: number;
+  /** Starts counting maxMembersInFlight afresh. */
+  resetMembersInFlight(): void;
   close(): Promise<void>;
 }
 
@@ -941,7 +949,19 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
     return { status: 200, body, headers: { link: links } };
   };
 
-  const server = await startFakeServer(handler);
+  let latencyMs = options.latencyMs ?? 0;
+  let membersInFlight = 0;
+  let maxMembersInFlight = 0;
+  const server = await startFakeServer(async (req) => {
+    const members = bucketOf(req.url.pathname) === 'members';
+    if (members) maxMembersInFlight = Math.max(maxMembersInFlight, ++membersInFlight);
+    try {
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      return handler(req);
+    } finally {
+      if (members) membersInFlight--;
+    }
+  });
   origin = server.url;
 
   // -------------------------------------------------------------------------------------------
@@ -959,6 +979,18 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
     },
     get userCount() {
       return users.size;
+    },
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      latencyMs = ms;
+    },
+    get maxMembersInFlight() {
+      return maxMembersInFlight;
+    },
+    resetMembersInFlight() {
+      maxMembersInFlight = membersInFlight;
     },
     get groupCount() {
       return groups.size;

@@ -321,6 +321,60 @@ describe('groups and members', () => {
   });
 });
 
+describe('members of several groups at once', () => {
+  const memberRequests = (fake: FakeGoogle) => requests(fake, /^GET \/admin\/directory\/v1\/groups\/[^/]+\/members\?/);
+
+  it('lists at most membersConcurrency groups at once, each group in its own order, in batches as before', async () => {
+    const fake = await startFakeGoogle({ serviceAccounts: [{ account: sa }], latencyMs: 3 });
+    open.push(fake);
+    seedGoogle(fake, { users: 500, groups: 30, memberships: 3000, seed: 11 });
+    const s = await setup({ fake, config: { membersConcurrency: 3 } });
+    const { pages } = await run(s);
+    expect(fake.maxMembersInFlight).toBeGreaterThan(1);
+    expect(fake.maxMembersInFlight).toBeLessThanOrEqual(3);
+    const members = allMembers(pages);
+    expect(members).toHaveLength(3000);
+    for (const g of fake.groups.values())
+      expect(members.filter((m) => m.groupId === g.id).map((m) => m.memberId)).toEqual(fake.members(g.id).map((m) => m.id));
+    // Batches of about 1000: every members page but the last holds at least that many.
+    const memberPages = pages.filter((p) => p.phase === 'members');
+    expect(memberPages.slice(0, -1).every((p) => p.members!.length >= 1000)).toBe(true);
+    expect(memberPages.length).toBeLessThanOrEqual(3);
+  });
+
+  it('a group deleted while others are being listed (404) is skipped; a malformed page fails the round', async () => {
+    const s = await setup({ config: { membersConcurrency: 4 } });
+    seedGoogle(s.fake, { users: 50, groups: 12, memberships: 200, seed: 3 });
+    const gone = [...s.fake.groups.values()][5]!;
+    s.fake.fail({
+      match: new RegExp(`/groups/${gone.id}/members$`),
+      status: 404,
+      body: { error: { code: 404, message: 'Resource Not Found: groupKey', errors: [{ reason: 'notFound', domain: 'global' }] } },
+    });
+    const { pages } = await run(s);
+    const members = allMembers(pages);
+    expect(members.some((m) => m.groupId === gone.id)).toBe(false);
+    expect(members).toHaveLength(200 - s.fake.members(gone.id).length);
+
+    const broken = [...s.fake.groups.values()][7]!;
+    s.fake.fail({ match: new RegExp(`/groups/${broken.id}/members$`), status: 200, body: { members: {} } });
+    const { error } = await runFailing(s);
+    expect(error.kind).toBe('malformed');
+    expect(error.message).toMatch(new RegExp(`groups/${broken.id}/members.*malformed page: "members" is not an array`));
+    await new Promise((r) => setTimeout(r, 50));
+    const asked = memberRequests(s.fake).length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(memberRequests(s.fake)).toHaveLength(asked); // nothing more after the failure
+  });
+
+  it('membersConcurrency is a whole number from 1 to 16, 4 when not set', () => {
+    const base = { subject: 'admin@example.com', clientEmail: sa.clientEmail };
+    for (const bad of [0, 17, 2.5, '4']) expect(GoogleConfigSchema.safeParse({ ...base, membersConcurrency: bad }).success).toBe(false);
+    expect(GoogleConfigSchema.parse({ ...base, membersConcurrency: 16 }).membersConcurrency).toBe(16);
+    expect(GoogleConfigSchema.parse(base).membersConcurrency).toBeUndefined(); // the provider's default (4) applies
+  });
+});
+
 describe('throttling and server errors', () => {
   it.each(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded'] as const)(
     '403 %s is retried with growing backoff and the round completes',

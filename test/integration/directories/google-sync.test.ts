@@ -15,7 +15,7 @@ import {
   parseServiceAccountFile,
 } from '../../../src/main/directories/providers/google';
 import { loadCursor, runSync } from '../../../src/main/directories/sync';
-import { makeServiceAccount, startFakeGoogle, type FakeGoogle, type TestServiceAccount } from '../../fakes/google';
+import { makeServiceAccount, seedGoogle, startFakeGoogle, type FakeGoogle, type TestServiceAccount } from '../../fakes/google';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
 import { maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
@@ -36,9 +36,16 @@ afterEach(async () => {
   await fake.close();
 });
 
-function client(reports = false) {
+function client(reports = false, membersConcurrency?: number) {
   const parsed = parseServiceAccountFile(sa.file);
-  const config = GoogleConfigSchema.parse({ subject: fake.admin, tokenUrl: fake.tokenUrl, baseUrl: fake.url, reports, ...parsed.config });
+  const config = GoogleConfigSchema.parse({
+    subject: fake.admin,
+    tokenUrl: fake.tokenUrl,
+    baseUrl: fake.url,
+    reports,
+    membersConcurrency,
+    ...parsed.config,
+  });
   const { provider, auth, httpOptions } = createGoogleProvider(config, parsed.secrets);
   const http = new HttpClient({ auth, ...httpOptions, sleep: async () => {}, random: () => 0.5, retries: 2 });
   return { provider, http };
@@ -206,5 +213,39 @@ describe('Google directory through the sync engine', () => {
     const built = googleModule.create(config as never, secrets as never);
     expect(built.provider.kind).toBe('google');
     expect(googleModule.kind).toBe('google');
+  });
+
+  it('lists the members of up to membersConcurrency groups at once and syncs the same memberships as one at a time', async () => {
+    // Some groups have more than one page of members (200 a page).
+    seedGoogle(fake, { users: 400, groups: 14, memberships: 3500, seed: 5 });
+    fake.latencyMs = 5; // long enough for requests to overlap
+    const memberships = (target: Store) =>
+      target.db
+        .prepare('SELECT group_id, member_id, member_type FROM membership_ids WHERE deleted_at IS NULL ORDER BY group_id, member_id')
+        .all();
+    const accounts = (target: Store) => target.db.prepare('SELECT id, status FROM accounts ORDER BY id').all();
+
+    expect(await sync(client(false, 1))).toMatchObject({ status: 'ok', mode: 'snapshot', memberships: 3500 });
+    expect(fake.maxMembersInFlight).toBe(1);
+    expect(fake.log.some((l) => /\/members\?.*pageToken=/.test(l.path))).toBe(true);
+
+    const other = Store.open(tmpDataDir(), { backgroundCheckpoints: false });
+    try {
+      insertSource(other, { id: DIR, kind: 'directory', provider: 'google', name: 'Workspace' });
+      fake.resetMembersInFlight();
+      const c = client(false, 4);
+      expect(await runSync({ store: other, directoryId: DIR, provider: c.provider, http: c.http, trigger: 'cli' })).toMatchObject({
+        status: 'ok',
+        mode: 'snapshot',
+        memberships: 3500,
+      });
+      expect(fake.maxMembersInFlight).toBeGreaterThan(1);
+      expect(fake.maxMembersInFlight).toBeLessThanOrEqual(4);
+      expect(memberships(other)).toHaveLength(3500);
+      expect(memberships(other)).toEqual(memberships(store));
+      expect(accounts(other)).toEqual(accounts(store));
+    } finally {
+      other.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectoryHttpError, HttpClient, type RetryWait } from '../../../src/main/directories/http';
-import { createOktaProvider, type OktaConfigInput, type OktaSecrets } from '../../../src/main/directories/providers/okta';
+import { createOktaProvider, parseOktaConfig, type OktaConfigInput, type OktaSecrets } from '../../../src/main/directories/providers/okta';
 import type { DirUser, DirectoryProvider, SyncPage, SyncResult } from '../../../src/main/directories/types';
 import { startFakeOkta, type FakeOkta, type FakeOktaOptions, type OktaStatus } from '../../fakes/okta';
 
@@ -633,6 +633,94 @@ describe('Okta provider: OAuth 2.0 service app (private_key_jwt)', () => {
     await expect(h2.provider.test(h2.http, new AbortController().signal)).rejects.toThrow(
       /users readable, but the System Log is not: .*permission denied .*E0000006.*okta\.logs\.read/,
     );
+  });
+});
+
+describe('Okta provider: members of several groups at once', () => {
+  const memberRequests = (fake: FakeOkta) => requests(fake, /^GET \/api\/v1\/groups\/[^/]+\/users\?/);
+
+  it('lists at most membersConcurrency groups at once; each page holds one group, each group in its own order', async () => {
+    const h = await harness({ fake: { latencyMs: 3 }, config: { membersPageSize: 3, membersConcurrency: 3 } });
+    const { groupIds } = h.fake.seed({ users: 30, groups: 10, memberships: 90 });
+    const { pages } = await h.run();
+    const memberPages = pages.filter((p) => p.phase === 'members');
+    for (const p of memberPages) expect(new Set(p.members!.map((m) => m.groupId)).size).toBe(1);
+    for (const gid of groupIds)
+      expect(
+        memberPages
+          .flatMap((p) => p.members!)
+          .filter((m) => m.groupId === gid)
+          .map((m) => m.memberId),
+      ).toEqual(h.fake.members(gid));
+    expect(memberPages.flatMap((p) => p.members!)).toHaveLength(90);
+    expect(h.fake.maxMembersInFlight).toBeGreaterThan(1);
+    expect(h.fake.maxMembersInFlight).toBeLessThanOrEqual(3);
+    // Groups are listed in full before any member.
+    const phases = pages.map((p) => p.phase);
+    expect(phases.lastIndexOf('groups')).toBeLessThan(phases.indexOf('members'));
+  });
+
+  it('skips a group deleted between the groups listing and its members (404) and lists the others', async () => {
+    const h = await harness({ fake: { latencyMs: 2 }, config: { membersConcurrency: 4 } });
+    const { groupIds } = h.fake.seed({ users: 30, groups: 8, memberships: 80 });
+    h.fake.server.fail({
+      match: new RegExp(`^GET /api/v1/groups/${groupIds[3]}/users$`),
+      status: 404,
+      body: { errorCode: 'E0000007', errorSummary: `Not found: Resource not found: ${groupIds[3]} (UserGroup)` },
+    });
+    const { pages } = await h.run();
+    const members = pages.flatMap((p) => p.members ?? []);
+    expect(members.some((m) => m.groupId === groupIds[3])).toBe(false);
+    for (const gid of groupIds.filter((g) => g !== groupIds[3]))
+      expect(members.filter((m) => m.groupId === gid).map((m) => m.memberId)).toEqual(h.fake.members(gid));
+  });
+
+  it('a malformed member page of one group fails the round clearly and no further group is started', async () => {
+    const h = await harness({ fake: { latencyMs: 5 }, config: { membersConcurrency: 4 } });
+    const { groupIds } = h.fake.seed({ users: 40, groups: 30, memberships: 120 });
+    h.fake.server.fail({ match: new RegExp(`^GET /api/v1/groups/${groupIds[5]}/users$`), status: 200, body: { users: [] } });
+    const { pages, error } = await runUntilError(h);
+    expect((error as DirectoryHttpError).kind).toBe('malformed');
+    expect((error as Error).message).toMatch(new RegExp(`groups/${groupIds[5]}/users.*expected a JSON array of group members, got object`));
+    expect(pages.flatMap((p) => p.members ?? []).some((m) => m.groupId === groupIds[5])).toBe(false);
+    // Only the groups open beside group 5 were asked for (requests sent just before the error may reach
+    // the server's log a moment later), and nothing more after that.
+    await new Promise((r) => setTimeout(r, 50));
+    const asked = memberRequests(h.fake).length;
+    expect(asked).toBeGreaterThanOrEqual(6);
+    expect(asked).toBeLessThanOrEqual(12);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(memberRequests(h.fake)).toHaveLength(asked);
+  });
+
+  it('a cancelled round stops promptly, without waiting for the member requests in flight', async () => {
+    const h = await harness({ fake: { latencyMs: 1 }, config: { membersConcurrency: 4 } });
+    h.fake.seed({ users: 20, groups: 12, memberships: 60 });
+    const controller = new AbortController();
+    const gen = h.provider.sync({ cursor: null, full: true, http: h.http, signal: controller.signal, now: () => new Date(h.now()) });
+    let abortedAt = 0;
+    const consumed = (async () => {
+      for (let r = await gen.next(); !r.done; r = await gen.next())
+        if (r.value.phase === 'groups' && !abortedAt) {
+          h.fake.latencyMs = 2000; // the member requests now hang about
+          setTimeout(() => {
+            abortedAt = Date.now();
+            controller.abort();
+          }, 50);
+        }
+    })();
+    await expect(consumed).rejects.toThrow(/cancelled/);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    expect(h.fake.maxMembersInFlight).toBeGreaterThan(1);
+    expect(h.fake.maxMembersInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it('membersConcurrency is a whole number from 1 to 16, 4 when not set', () => {
+    const base = { baseUrl: 'https://acme.okta.com', auth: 'ssws' as const };
+    for (const bad of [0, 17, 2.5, '4'])
+      expect(() => parseOktaConfig({ ...base, membersConcurrency: bad })).toThrow(/membersConcurrency: /);
+    expect(parseOktaConfig({ ...base, membersConcurrency: 16 }).membersConcurrency).toBe(16);
+    expect(parseOktaConfig(base).membersConcurrency).toBeUndefined(); // the provider's default (4) applies
   });
 });
 

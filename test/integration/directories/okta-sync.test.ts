@@ -152,6 +152,41 @@ describe('Okta through the sync engine', () => {
     expect(all.filter((e) => e.type === 'group.member_added')).toHaveLength(4);
   });
 
+  it('lists the members of up to membersConcurrency groups at once and syncs the same memberships as one at a time', async () => {
+    fake.seed({ users: 60, groups: 24, memberships: 400 });
+    fake.latencyMs = 5; // long enough for requests to overlap
+    const syncWith = (target: Store, membersConcurrency: number) => {
+      const { provider, auth, httpOptions } = createOktaProvider(
+        { baseUrl: fake.url, auth: 'ssws', usersPageSize: 25, membersPageSize: 7, membersConcurrency },
+        { apiToken: fake.apiToken! },
+      );
+      const http = new HttpClient({ auth, ...httpOptions, now, retries: 2, sleep: async (ms) => void (clock += ms) });
+      return runSync({ store: target, directoryId: DIR, provider, http, trigger: 'cli', full: true, now: () => new Date(clock) });
+    };
+    const memberships = (target: Store) =>
+      target.db
+        .prepare('SELECT group_id, member_id, member_type FROM membership_ids WHERE deleted_at IS NULL ORDER BY group_id, member_id')
+        .all();
+    const accounts = (target: Store) => target.db.prepare('SELECT id, status FROM accounts ORDER BY id').all();
+
+    expect(await syncWith(store, 1)).toMatchObject({ status: 'ok', mode: 'snapshot', memberships: 400 });
+    expect(fake.maxMembersInFlight).toBe(1);
+
+    const other = Store.open(tmpDataDir(), { backgroundCheckpoints: false });
+    try {
+      insertSource(other, { id: DIR, kind: 'directory', provider: 'okta', name: 'Okta' });
+      fake.resetMembersInFlight();
+      expect(await syncWith(other, 4)).toMatchObject({ status: 'ok', mode: 'snapshot', memberships: 400 });
+      expect(fake.maxMembersInFlight).toBeGreaterThan(1);
+      expect(fake.maxMembersInFlight).toBeLessThanOrEqual(4);
+      expect(memberships(other)).toHaveLength(400);
+      expect(memberships(other)).toEqual(memberships(store));
+      expect(accounts(other)).toEqual(accounts(store));
+    } finally {
+      other.close();
+    }
+  });
+
   it('plugs into the directory registry: settings validated, secrets sealed, provider opened', async () => {
     const dirs = new Directories(store, KeyFileSecretStore.open(tmpDataDir()), { okta: oktaModule });
     await expect(

@@ -5,8 +5,9 @@
  *
  * Every round is a full snapshot: the Directory API has no change feed and no updated-since
  * filter, so users, groups and each group's members are listed in full, page by page, and the
- * engine deletes whatever it holds that the round did not list. Nothing is buffered beyond the
- * page in hand (and the current page of groups while their members are listed).
+ * engine deletes whatever it holds that the round did not list. The members of `membersConcurrency`
+ * groups of the current groups page are listed at once (each group's pages in order). Nothing is
+ * buffered beyond the pages in flight, one per group being listed, and the current page of groups.
  *
  * Wire details and sources: shared/reference/idp-apis.md §3. Operator guide: docs/directories/google.md.
  */
@@ -26,6 +27,7 @@ import type {
   SyncPage,
   SyncResult,
 } from '../types';
+import { DEFAULT_MEMBERS_CONCURRENCY, membersConcurrencySchema, mergeConcurrent } from './concurrent';
 
 const SCOPE_BASE = 'https://www.googleapis.com/auth/';
 export const GOOGLE_SCOPES = {
@@ -61,6 +63,8 @@ export const GoogleConfigSchema = z.object({
   clientId: z.string().trim().min(1).optional(),
   /** Read the Reports API admin activity log to attach actor and time to changes. */
   reports: z.boolean().default(false),
+  /** Groups whose members a round lists at once (default 4); each group's pages are still read in order. */
+  membersConcurrency: membersConcurrencySchema,
 });
 export type GoogleConfig = z.output<typeof GoogleConfigSchema>;
 export type GoogleConfigInput = z.input<typeof GoogleConfigSchema>;
@@ -531,29 +535,38 @@ export function createGoogleProvider(
         }
       }
 
+      /** One group's members, a page at a time (the request's signal aborts with the other groups'). */
+      async function* groupMembers(g: GGroup, groupSignal: AbortSignal): AsyncGenerator<DirMember[], void, void> {
+        try {
+          for await (const members of pages<GMember>(http, groupSignal, membersUrl(g.id), 'members', checkMember)) {
+            const out: DirMember[] = [];
+            for (const m of members) {
+              const dm = mapGoogleMember(g.id, m);
+              if (!dm) continue;
+              out.push(attach(dm, g.email && m.email ? attr?.members.get(memberKey(g.email, m.email)) : undefined));
+            }
+            yield out;
+          }
+        } catch (err) {
+          // Deleted between the groups page and its members: it will be absent next round.
+          if (err instanceof DirectoryHttpError && err.status === 404) return;
+          throw err;
+        }
+      }
+
+      const concurrency = config.membersConcurrency ?? DEFAULT_MEMBERS_CONCURRENCY;
       let batch: DirMember[] = [];
       for await (const groups of pages<GGroup>(http, signal, groupsUrl, 'groups', checkGroup)) {
         yield {
           phase: 'groups',
           groups: groups.map((g) => attach(mapGoogleGroup(g), g.email ? attr?.groups.get(lower(g.email)) : undefined)),
         };
-        for (const g of groups) {
-          try {
-            for await (const members of pages<GMember>(http, signal, membersUrl(g.id), 'members', checkMember)) {
-              for (const m of members) {
-                const dm = mapGoogleMember(g.id, m);
-                if (!dm) continue;
-                batch.push(attach(dm, g.email && m.email ? attr?.members.get(memberKey(g.email, m.email)) : undefined));
-              }
-              if (batch.length >= MEMBER_BATCH) {
-                yield { phase: 'members', members: batch };
-                batch = [];
-              }
-            }
-          } catch (err) {
-            // Deleted between the groups page and its members: it will be absent next round.
-            if (err instanceof DirectoryHttpError && err.status === 404) continue;
-            throw err;
+        // This page's groups, a few at a time; pages of different groups interleave in the batches.
+        for await (const members of mergeConcurrent(groups, groupMembers, { concurrency, signal })) {
+          for (const m of members) batch.push(m);
+          if (batch.length >= MEMBER_BATCH) {
+            yield { phase: 'members', members: batch };
+            batch = [];
           }
         }
       }

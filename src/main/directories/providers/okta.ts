@@ -2,7 +2,8 @@
  * Okta directory provider (Management API, plain fetch through the shared HttpClient).
  *
  * Full round (snapshot): every user — the plain listing plus `filter=status eq "DEPROVISIONED"`,
- * which the plain listing omits — every group, every group's members, each yielded page by page;
+ * which the plain listing omits — every group, every group's members, each yielded page by page
+ * (the members of `membersConcurrency` groups are listed at once, each group's pages in order);
  * then the System Log from just before the round started, so anything that changed while the
  * directory was being listed is read again before the round ends, and the log position is known.
  *
@@ -19,6 +20,7 @@ import { DirectoryHttpError, oauthToken, staticAuth, type AuthScheme, type HttpC
 import { assertionClaims, privateKeyFrom, signJwt } from '../jwt';
 import type { ProviderModule } from '../registry';
 import type { DirGroup, DirMember, DirUser, DirectoryProvider, RemovedObject, SyncContext, SyncPage, SyncResult } from '../types';
+import { DEFAULT_MEMBERS_CONCURRENCY, membersConcurrencySchema, mergeConcurrent } from './concurrent';
 import {
   actorOf,
   checkArray,
@@ -118,6 +120,8 @@ export const OktaConfigSchema = z
     groupsPageSize: pageSize(10_000, 200),
     membersPageSize: pageSize(1000, 200),
     logsPageSize: pageSize(1000, 1000),
+    /** Groups whose members a full round lists at once (default 4); each group's pages are still read in order. */
+    membersConcurrency: membersConcurrencySchema,
   })
   .superRefine((c, ctx) => {
     if (c.auth === 'oauth' && !c.clientId)
@@ -424,17 +428,11 @@ class OktaProvider implements DirectoryProvider {
       for (const g of groups) groupIds.push(g.id);
       yield { phase: 'groups', groups };
     }
-    for (const groupId of groupIds) {
-      const url = `${this.base}/api/v1/groups/${encodeURIComponent(groupId)}/users?${q({ limit: config.membersPageSize })}`;
-      for await (const { body, url: at } of this.pages(ctx, url)) {
-        const members: DirMember[] = checkArray(body, at, 'group members').map((u, i) => ({
-          groupId,
-          memberId: checkMemberId(u, at, i),
-          memberType: 'User',
-        }));
-        if (members.length) yield { phase: 'members', members };
-      }
-    }
+    // A few groups at a time; each page holds one group's members, pages of different groups interleave.
+    const concurrency = config.membersConcurrency ?? DEFAULT_MEMBERS_CONCURRENCY;
+    const groupMembers = (groupId: string, signal: AbortSignal) => this.groupMembers(ctx, groupId, signal);
+    for await (const members of mergeConcurrent(groupIds, groupMembers, { concurrency, signal: ctx.signal }))
+      if (members.length) yield { phase: 'members', members };
     // Whatever changed while the directory was being listed, and where the log continues from.
     const since = new Date(startedMs - LOG_OVERLAP_MS).toISOString();
     const read = await this.readLog(ctx, this.logSinceUrl(since));
@@ -442,18 +440,42 @@ class OktaProvider implements DirectoryProvider {
     return { mode: 'snapshot', cursor: { v: 1, log: read.next, lastFullSyncAt: new Date(startedMs).toISOString() } satisfies OktaCursor };
   }
 
+  /**
+   * One group's members, page by page (validated before the page is handed on). A group deleted
+   * after the groups were listed answers 404: it is skipped, and the System Log read that ends the
+   * round records its deletion.
+   */
+  private async *groupMembers(ctx: SyncContext, groupId: string, signal: AbortSignal): AsyncGenerator<DirMember[], void, void> {
+    const url = `${this.base}/api/v1/groups/${encodeURIComponent(groupId)}/users?${q({ limit: this.config.membersPageSize })}`;
+    try {
+      for await (const { body, url: at } of this.pages(ctx, url, signal))
+        yield checkArray(body, at, 'group members').map((u, i) => ({
+          groupId,
+          memberId: checkMemberId(u, at, i),
+          memberType: 'User' as const,
+        }));
+    } catch (err) {
+      if (err instanceof DirectoryHttpError && err.status === 404) return;
+      throw err;
+    }
+  }
+
   private logSinceUrl(since: string): string {
     return `${this.base}/api/v1/logs?${q({ since, sortOrder: 'ASCENDING', limit: this.config.logsPageSize, filter: OKTA_LOG_FILTER })}`;
   }
 
   /** Pages of a Link-paged list; refuses a `next` link to another origin (the token would go with it). */
-  private async *pages(ctx: SyncContext, first: string): AsyncGenerator<{ body: unknown; url: string; next: string | null }> {
+  private async *pages(
+    ctx: SyncContext,
+    first: string,
+    signal: AbortSignal = ctx.signal,
+  ): AsyncGenerator<{ body: unknown; url: string; next: string | null }> {
     let url: string | null = first;
     const seen = new Set<string>();
     while (url) {
       if (seen.has(url)) throw new DirectoryHttpError('malformed', `${url}: the next link points back to a page already read`, 200, url);
       seen.add(url);
-      const res = await ctx.http.getJson(url, { signal: ctx.signal });
+      const res = await ctx.http.getJson(url, { signal });
       const next = this.nextLink(res.headers, url);
       yield { body: res.body, url, next };
       url = next;
