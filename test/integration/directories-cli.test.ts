@@ -134,6 +134,29 @@ describe('rollcall directories / sync', () => {
     await expect(bad).rejects.not.toThrow(new RegExp(SECRET));
   });
 
+  it('passes --members-concurrency to Okta and Google settings, where the provider judges its range', async () => {
+    const env = { OKTA_TOKEN: 'a-token' };
+    const okta = { 'base-url': 'https://acme.okta.com', 'token-env': 'OKTA_TOKEN', 'members-concurrency': '8' };
+    expect(directoryInputFromFlags('okta', okta, env, { openStore: () => undefined as never }).settings).toEqual({
+      baseUrl: 'https://acme.okta.com',
+      auth: 'ssws',
+      membersConcurrency: 8,
+    });
+    expect(() =>
+      directoryInputFromFlags('okta', { ...okta, 'members-concurrency': 'four' }, env, { openStore: () => undefined as never }),
+    ).toThrow(/--members-concurrency must be a whole number/);
+    expect(() =>
+      directoryInputFromFlags('entra', { 'tenant-id': 't', 'client-id': 'c', 'members-concurrency': '4' }, env, {
+        openStore: () => undefined as never,
+      }),
+    ).toThrow(/applies to okta and google only/);
+    // out of range: refused by the Okta provider's schema when the directory is added
+    const { providerModules } = await import('../../src/main/directories/providers/index');
+    const parsed = providerModules.okta!.configSchema.safeParse({ baseUrl: 'https://acme.okta.com', auth: 'ssws', membersConcurrency: 40 });
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toMatch(/membersConcurrency/);
+  });
+
   it('reads Google service-account files and rejects files that are not one', () => {
     const deps = (text: string): DirectoryCliDeps => ({ openStore: () => undefined as never, readFile: () => text });
     const values = { 'service-account-file': 'key.json', subject: 'admin@acme.com' };

@@ -32,7 +32,8 @@ export const DIRECTORIES_USAGE = `Usage: rollcall directories <add|list|remove> 
   add --kind google --name N --service-account-file F --subject ADMIN_EMAIL
       [--customer C] [--token-url URL --base-url URL]
       Google Workspace through a service account with domain-wide delegation.
-  Every add takes --interval-minutes M (default 15) and prints {id, …}.
+  Every add takes --interval-minutes M (default 15) and prints {id, …}. Okta and Google also take
+  --members-concurrency N (1–16, default 4): how many groups' members a full round lists at once.
   list
       Lists directories with their last sync (never their credentials).
   remove ID
@@ -72,6 +73,7 @@ const ADD_FLAGS: FlagSpec = {
   kind: { type: 'string' },
   name: { type: 'string' },
   'interval-minutes': { type: 'string' },
+  'members-concurrency': { type: 'string' },
   'base-url': { type: 'string' },
   'token-env': { type: 'string' },
   'client-id': { type: 'string' },
@@ -121,6 +123,13 @@ function readFileOf(deps: DirectoryCliDeps, flag: string, file: string): string 
 const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
+function membersConcurrency(values: ParsedFlags): number | undefined {
+  const raw = str(values, 'members-concurrency');
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,2}$/.test(raw)) throw new UsageError(`--members-concurrency must be a whole number from 1 to 16 (got "${raw}")`);
+  return Number(raw); // the provider's schema judges the range
+}
+
 /** The settings and credentials a `directories add` command line describes. */
 export function directoryInputFromFlags(
   kind: DirectoryKind,
@@ -132,7 +141,10 @@ export function directoryInputFromFlags(
     case 'okta': {
       const baseUrl = required(values, 'base-url', kind);
       if (str(values, 'token-env')) {
-        return { settings: { baseUrl, auth: 'ssws' }, credentials: { apiToken: fromEnv(env, 'token-env', str(values, 'token-env')!) } };
+        return {
+          settings: defined({ baseUrl, auth: 'ssws', membersConcurrency: membersConcurrency(values) }),
+          credentials: { apiToken: fromEnv(env, 'token-env', str(values, 'token-env')!) },
+        };
       }
       if (str(values, 'client-id')) {
         const keyFile = required(values, 'private-key-file', kind);
@@ -144,6 +156,7 @@ export function directoryInputFromFlags(
             keyId: str(values, 'key-id'),
             scopes: str(values, 'scopes'),
             tokenUrl: str(values, 'token-url'),
+            membersConcurrency: membersConcurrency(values),
           }),
           credentials: { privateKey: readFileOf(deps, 'private-key-file', keyFile) },
         };
@@ -153,6 +166,8 @@ export function directoryInputFromFlags(
       );
     }
     case 'entra': {
+      // Graph's delta rounds return members with their groups: there is nothing to list per group.
+      if (str(values, 'members-concurrency') !== undefined) throw new UsageError('--members-concurrency applies to okta and google only');
       const common = {
         tenantId: required(values, 'tenant-id', kind),
         clientId: required(values, 'client-id', kind),
@@ -193,6 +208,7 @@ export function directoryInputFromFlags(
           customer: str(values, 'customer'),
           tokenUrl: str(values, 'token-url'),
           baseUrl: str(values, 'base-url'),
+          membersConcurrency: membersConcurrency(values),
         }),
         credentials: { ...parsed.secrets },
       };
