@@ -277,6 +277,20 @@ test('errors: a wrong token fails the test and the sync with the reason; a missi
   await expect(form.getByRole('status')).not.toContainText('added');
   expect(createCalls).toEqual([]);
 
+  // ---- An optional number out of range is caught the same way (and may be left empty).
+  const concurrency = form.getByLabel('Groups listed at once');
+  await expect(concurrency).toHaveAccessibleDescription(/How many groups’ members a full sync lists at once \(1–16; empty: 4\)/);
+  await concurrency.fill('40');
+  await tokenField.fill('placeholder-token-not-sent-0000');
+  await form.getByRole('button', { name: 'Add directory' }).click();
+  await expect(concurrency).toBeFocused();
+  await expect(concurrency).toHaveAttribute('aria-invalid', 'true');
+  await expect(concurrency).toHaveAccessibleDescription(/Enter a whole number from 1 to 16, or leave it empty for 4\./);
+  expect(createCalls).toEqual([]);
+  await concurrency.fill('2');
+  await expect(concurrency).not.toHaveAttribute('aria-invalid', 'true');
+  await tokenField.fill('');
+
   // ---- A wrong token is accepted by the form (it cannot know), then refused by the IdP.
   const wrong = 'Rollcall-e2e-WRONG-okta-token-0c4d5e6f7a8b';
   await tokenField.fill(wrong);

@@ -13,6 +13,7 @@ import {
   hasDirectoryErrors,
   intervalProblem,
   keyFileSizeProblem,
+  membersConcurrencyProblem,
   oktaUrlProblem,
   parseServiceAccountKey,
   privateKeyProblem,
@@ -72,7 +73,7 @@ const acceptedByContract = (values: DirectoryFormValues): boolean =>
 
 describe('directory form: fields per provider', () => {
   it('shows each provider’s fields, and only the chosen auth method’s', () => {
-    expect(directoryFields(okta)).toEqual(['name', 'baseUrl', 'oktaAuth', 'apiToken', 'intervalMinutes']);
+    expect(directoryFields(okta)).toEqual(['name', 'baseUrl', 'oktaAuth', 'apiToken', 'membersConcurrency', 'intervalMinutes']);
     expect(directoryFields(oktaOauth)).toEqual([
       'name',
       'baseUrl',
@@ -80,6 +81,7 @@ describe('directory form: fields per provider', () => {
       'oktaClientId',
       'keyId',
       'oktaPrivateKey',
+      'membersConcurrency',
       'intervalMinutes',
     ]);
     expect(directoryFields(entra)).toEqual([
@@ -94,7 +96,9 @@ describe('directory form: fields per provider', () => {
     ]);
     expect(directoryFields(entraCert)).toContain('certificate');
     expect(directoryFields(entraCert)).not.toContain('clientSecret');
-    expect(directoryFields(google)).toEqual(['name', 'serviceAccount', 'subject', 'customer', 'intervalMinutes']);
+    expect(directoryFields(google)).toEqual(['name', 'serviceAccount', 'subject', 'customer', 'membersConcurrency', 'intervalMinutes']);
+    // Graph lists members with their groups: nothing to list at once
+    expect(directoryFields(entra)).not.toContain('membersConcurrency');
   });
 
   it('keeps name and interval but drops another provider’s values (and secrets) when switching', () => {
@@ -304,6 +308,37 @@ describe('directory form: Google service-account key file', () => {
     expect(validateDirectoryForm({ ...google, subject: 'admin' }).subject).toMatch(/email address/);
     expect(validateDirectoryForm({ ...google, customer: 'C03az79cb' })).toEqual({});
     expect(validateDirectoryForm({ ...google, customer: 'C03 az79cb' }).customer).toMatch(/no spaces/);
+  });
+});
+
+describe('directory form: groups listed at once (Okta, Google)', () => {
+  it('is optional (empty: the provider’s default of 4) and otherwise a whole number from 1 to 16', () => {
+    expect(membersConcurrencyProblem('')).toBeNull();
+    expect(membersConcurrencyProblem(' 8 ')).toBeNull();
+    expect(membersConcurrencyProblem('1')).toBeNull();
+    expect(membersConcurrencyProblem('16')).toBeNull();
+    for (const bad of ['0', '17', '2.5', '-1', 'four', '1e1'])
+      expect(membersConcurrencyProblem(bad)).toBe('Enter a whole number from 1 to 16, or leave it empty for 4.');
+    expect(validateDirectoryForm({ ...okta, membersConcurrency: '40' }).membersConcurrency).toMatch(/1 to 16/);
+    // not on screen for Entra, so not checked there
+    expect(validateDirectoryForm({ ...entra, membersConcurrency: '40' })).toEqual({});
+  });
+
+  it('is sent only when given, as a number, for both Okta auth methods and Google', () => {
+    expect(toCreateDirectoryInput(okta).settings).not.toHaveProperty('membersConcurrency');
+    expect(toCreateDirectoryInput({ ...okta, membersConcurrency: ' 8 ' }).settings).toEqual({
+      baseUrl: 'https://acme.okta.com',
+      auth: 'ssws',
+      membersConcurrency: 8,
+    });
+    expect(toCreateDirectoryInput({ ...oktaOauth, membersConcurrency: '2' }).settings).toMatchObject({ membersConcurrency: 2 });
+    expect(toCreateDirectoryInput({ ...google, membersConcurrency: '6' }).settings).toMatchObject({ membersConcurrency: 6 });
+    expect(toCreateDirectoryInput({ ...entra, membersConcurrency: '6' }).settings).not.toHaveProperty('membersConcurrency');
+  });
+
+  it('shows the provider’s refusal of the setting on the field', () => {
+    expect(fieldForIssue('okta', 'settings.membersConcurrency')).toBe('membersConcurrency');
+    expect(fieldForIssue('google', 'settings.membersConcurrency')).toBe('membersConcurrency');
   });
 });
 

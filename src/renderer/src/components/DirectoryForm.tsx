@@ -10,7 +10,9 @@ import {
   firstInvalidDirectoryField,
   hasDirectoryErrors,
   keyFileSizeProblem,
+  DEFAULT_MEMBERS_CONCURRENCY,
   MAX_INTERVAL_MINUTES,
+  MAX_MEMBERS_CONCURRENCY,
   MIN_INTERVAL_MINUTES,
   NAME_EXAMPLES,
   parseServiceAccountKey,
@@ -225,6 +227,42 @@ export function DirectoryForm({ onCreated }: { onCreated(directory: Created): vo
       { optional: options.optional },
     );
 
+  /** A whole number within bounds (the interval, the groups listed at once). */
+  const numberField = (
+    field: 'intervalMinutes' | 'membersConcurrency',
+    hint: ReactNode,
+    bounds: { min: number; max: number; optional?: boolean; placeholder?: string },
+  ) =>
+    shell(
+      field,
+      hint,
+      <input
+        ref={register(field)}
+        id={ids(field).input}
+        type="number"
+        inputMode="numeric"
+        min={bounds.min}
+        max={bounds.max}
+        step={1}
+        name={field}
+        value={values[field]}
+        placeholder={bounds.placeholder}
+        required={!bounds.optional}
+        aria-invalid={invalid(field)}
+        aria-describedby={describedBy(field, true)}
+        onChange={(e) => change(field, e.target.value)}
+        onBlur={() => leave(field)}
+      />,
+      { optional: bounds.optional },
+    );
+
+  const membersConcurrencyField = (idp: string) =>
+    numberField(
+      'membersConcurrency',
+      `How many groups’ members a full sync lists at once (1–${MAX_MEMBERS_CONCURRENCY}; empty: ${DEFAULT_MEMBERS_CONCURRENCY}). Lower it if ${idp} keeps throttling the syncs.`,
+      { min: 1, max: MAX_MEMBERS_CONCURRENCY, optional: true, placeholder: String(DEFAULT_MEMBERS_CONCURRENCY) },
+    );
+
   /** A write-only secret on one line (API token, client secret). */
   const secretField = (field: 'apiToken' | 'clientSecret', hint: ReactNode) =>
     shell(
@@ -354,6 +392,7 @@ export function DirectoryForm({ onCreated }: { onCreated(directory: Created): vo
                 )}
               </>
             )}
+            {membersConcurrencyField('Okta')}
           </>
         );
       case 'entra':
@@ -465,6 +504,7 @@ export function DirectoryForm({ onCreated }: { onCreated(directory: Created): vo
               placeholder: 'C03az79cb',
               code: true,
             })}
+            {membersConcurrencyField('Google')}
           </>
         );
     }
@@ -486,26 +526,10 @@ export function DirectoryForm({ onCreated }: { onCreated(directory: Created): vo
           placeholder: NAME_EXAMPLES[values.kind],
         })}
         {providerFields}
-        {shell(
-          'intervalMinutes',
-          `${MIN_INTERVAL_MINUTES}–${MAX_INTERVAL_MINUTES}; Rollcall polls on its own at this interval.`,
-          <input
-            ref={register('intervalMinutes')}
-            id={ids('intervalMinutes').input}
-            type="number"
-            inputMode="numeric"
-            min={MIN_INTERVAL_MINUTES}
-            max={MAX_INTERVAL_MINUTES}
-            step={1}
-            name="intervalMinutes"
-            value={values.intervalMinutes}
-            required
-            aria-invalid={invalid('intervalMinutes')}
-            aria-describedby={describedBy('intervalMinutes', true)}
-            onChange={(e) => change('intervalMinutes', e.target.value)}
-            onBlur={() => leave('intervalMinutes')}
-          />,
-        )}
+        {numberField('intervalMinutes', `${MIN_INTERVAL_MINUTES}–${MAX_INTERVAL_MINUTES}; Rollcall polls on its own at this interval.`, {
+          min: MIN_INTERVAL_MINUTES,
+          max: MAX_INTERVAL_MINUTES,
+        })}
       </div>
       <div className="form-actions">
         <BusyButton type="submit" className="button button--primary" busy={busy} busyLabel="Adding…">

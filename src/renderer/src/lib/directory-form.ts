@@ -59,6 +59,8 @@ export interface DirectoryFormValues {
   serviceAccountError: string | null;
   subject: string;
   customer: string;
+  // Okta and Google: groups whose members a full round lists at once ('' = the default)
+  membersConcurrency: string;
 }
 
 /** Every field that can carry a message. */
@@ -69,6 +71,9 @@ export const DEFAULT_INTERVAL_MINUTES = 15;
 export const MIN_INTERVAL_MINUTES = 1;
 export const MAX_INTERVAL_MINUTES = 1440;
 export const TEXT_MAX = 200;
+/** Bounds of `membersConcurrency` (the providers' schemas hold the same). */
+export const DEFAULT_MEMBERS_CONCURRENCY = 4;
+export const MAX_MEMBERS_CONCURRENCY = 16;
 /** A key or certificate file larger than this is not a key (and is not read). */
 export const KEY_FILE_MAX_BYTES = 64 * 1024;
 
@@ -94,6 +99,7 @@ export const EMPTY_DIRECTORY_FORM: DirectoryFormValues = {
   serviceAccountError: null,
   subject: '',
   customer: '',
+  membersConcurrency: '',
 };
 
 /** The secret fields: never echoed, cleared when the form is reset. */
@@ -119,6 +125,7 @@ export const DIRECTORY_FIELD_LABELS: Readonly<Record<DirectoryField, string>> = 
   serviceAccount: 'Service account key file',
   subject: 'Admin email',
   customer: 'Customer ID',
+  membersConcurrency: 'Groups listed at once',
 };
 
 /** The fields the form shows for these values, in the order they appear (the first invalid one gets focus). */
@@ -130,6 +137,7 @@ export function directoryFields(values: Pick<DirectoryFormValues, 'kind' | 'okta
         'baseUrl',
         'oktaAuth',
         ...(values.oktaAuth === 'oauth' ? (['oktaClientId', 'keyId', 'oktaPrivateKey'] as const) : (['apiToken'] as const)),
+        'membersConcurrency',
         'intervalMinutes',
       ];
     case 'entra':
@@ -144,7 +152,7 @@ export function directoryFields(values: Pick<DirectoryFormValues, 'kind' | 'okta
         'intervalMinutes',
       ];
     case 'google':
-      return ['name', 'serviceAccount', 'subject', 'customer', 'intervalMinutes'];
+      return ['name', 'serviceAccount', 'subject', 'customer', 'membersConcurrency', 'intervalMinutes'];
   }
 }
 
@@ -159,6 +167,16 @@ function textProblem(raw: string, empty: string, max = TEXT_MAX): string | null 
 }
 
 /** Why `raw` is not a whole number of minutes from 1 to 1440, or null. */
+/** Empty (the default) or a whole number within the providers' bounds. */
+export function membersConcurrencyProblem(raw: string): string | null {
+  const text = raw.trim();
+  if (text === '') return null;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_MEMBERS_CONCURRENCY))
+    return `Enter a whole number from 1 to ${MAX_MEMBERS_CONCURRENCY}, or leave it empty for ${DEFAULT_MEMBERS_CONCURRENCY}.`;
+  return null;
+}
+
 export function intervalProblem(raw: string): string | null {
   const text = raw.trim();
   if (text === '')
@@ -395,6 +413,8 @@ function fieldProblem(field: DirectoryField, v: DirectoryFormValues): string | n
       return EMAIL.test(v.subject.trim()) ? null : 'Enter an email address, e.g. admin@acme.com.';
     case 'customer':
       return /\s/.test(v.customer.trim()) ? 'A customer ID has no spaces, e.g. C03az79cb.' : null;
+    case 'membersConcurrency':
+      return membersConcurrencyProblem(v.membersConcurrency);
   }
 }
 
@@ -418,6 +438,7 @@ export function firstInvalidDirectoryField(values: DirectoryFormValues, errors: 
 }
 
 const optional = (text: string): string | undefined => (text.trim() === '' ? undefined : text.trim());
+const optionalNumber = (text: string): number | undefined => (text.trim() === '' ? undefined : Number(text.trim()));
 const withoutTrailingSlash = (url: string): string => url.trim().replace(/\/+$/, '');
 const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -435,13 +456,18 @@ export function toCreateDirectoryInput(values: DirectoryFormValues): CallInput<'
             auth: 'oauth',
             clientId: values.oktaClientId.trim(),
             keyId: optional(values.keyId),
+            membersConcurrency: optionalNumber(values.membersConcurrency),
           }),
           credentials: { privateKey: values.oktaPrivateKey.trim() },
         };
       }
       return {
         ...common,
-        settings: { baseUrl: withoutTrailingSlash(values.baseUrl), auth: 'ssws' },
+        settings: defined({
+          baseUrl: withoutTrailingSlash(values.baseUrl),
+          auth: 'ssws',
+          membersConcurrency: optionalNumber(values.membersConcurrency),
+        }),
         credentials: { apiToken: values.apiToken.trim() },
       };
     case 'entra': {
@@ -470,6 +496,7 @@ export function toCreateDirectoryInput(values: DirectoryFormValues): CallInput<'
           clientId: key.clientId,
           subject: values.subject.trim(),
           customer: optional(values.customer),
+          membersConcurrency: optionalNumber(values.membersConcurrency),
         }),
         credentials: defined({ privateKey: key.privateKey, privateKeyId: key.privateKeyId }),
       };
@@ -496,6 +523,7 @@ const ISSUE_FIELDS: Readonly<Record<DirectoryKind, Readonly<Record<string, Direc
     clientId: 'oktaClientId',
     keyId: 'keyId',
     privateKey: 'oktaPrivateKey',
+    membersConcurrency: 'membersConcurrency',
   },
   entra: {
     tenantId: 'tenantId',
@@ -515,6 +543,7 @@ const ISSUE_FIELDS: Readonly<Record<DirectoryKind, Readonly<Record<string, Direc
     clientId: 'serviceAccount',
     privateKey: 'serviceAccount',
     privateKeyId: 'serviceAccount',
+    membersConcurrency: 'membersConcurrency',
   },
 };
 
