@@ -6,7 +6,7 @@
  *
  * Opens a real data folder (all migrations), adds one directory with the users and groups, then
  * inserts the memberships — grouped by group, members in random order, as a directory lists them —
- * with the same upsert the sync engine uses, in transactions of 30,000 rows (about what a baseline
+ * with the sync engine's own upsert (core/store/memberships.ts), in transactions of 30,000 rows (about what a baseline
  * transaction holds on this machine). Repeats in a fresh folder `rounds` times and prints each time
  * and the median, in seconds and microseconds per membership. Compare with `npm run bench -- ingest`
  * (fetch-only and first sync) of the same size: a first sync cannot take less than fetching plus
@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { membershipStatements } from '../src/main/core/store/memberships';
 import { Store } from '../src/main/core/store/store';
 
 const [memberships, users, groups, rounds] = [
@@ -62,11 +63,8 @@ function once(): number {
       while (members.size < Math.min(perGroup, users)) members.add(Math.floor(rand() * users));
       for (const u of members) rows.push([groupPks[g]!, userPks[u]!]);
     }
-    // The statement the sync engine runs for each membership (src/main/directories/sync.ts, addMember).
-    const add = db.prepare<[number, number, string, string]>(
-      `INSERT INTO memberships (group_pk, member_pk, member_type, first_seen) VALUES (?, ?, ?, ?)
-       ON CONFLICT (group_pk, member_pk, member_type) DO UPDATE SET deleted_at = NULL, first_seen = excluded.first_seen`,
-    );
+    // The statement the sync engine runs for each membership.
+    const add = membershipStatements(db).start;
     const started = performance.now();
     for (let i = 0; i < rows.length; i += TRANSACTION_ROWS) {
       const chunk = rows.slice(i, i + TRANSACTION_ROWS);

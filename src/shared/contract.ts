@@ -98,6 +98,12 @@ export const connectionSchema = z.object({
   lastRequestAt: isoInstant.nullable(),
 });
 export const directoryKindSchema = z.enum(['okta', 'entra', 'google']);
+/**
+ * Okta's and Google's `membersConcurrency`: groups whose members a full round lists at once. The
+ * providers' schemas and the Sources page form both hold to these.
+ */
+export const DEFAULT_MEMBERS_CONCURRENCY = 4;
+export const MAX_MEMBERS_CONCURRENCY = 16;
 export type DirectoryKind = z.infer<typeof directoryKindSchema>;
 
 const syncCounts = {

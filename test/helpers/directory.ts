@@ -100,6 +100,27 @@ export function stateDump(store: Store): string {
   ]);
 }
 
+export interface EventRow {
+  seq: number;
+  type: string;
+  account_id: string | null;
+  group_id: string | null;
+  subject: string;
+  before: string | null;
+  after: string | null;
+  occurred_at: string;
+  actor: string | null;
+}
+
+/** The events after `afterSeq`, oldest first. */
+export function eventRows(store: Store, afterSeq = 0): EventRow[] {
+  return store.db
+    .prepare<[number], EventRow>(
+      'SELECT seq, type, account_id, group_id, subject, before, after, occurred_at, actor FROM events WHERE seq > ? ORDER BY seq',
+    )
+    .all(afterSeq);
+}
+
 /** The newest event's sequence number (0 when there is none). */
 export function maxEventSeq(store: Store): number {
   return (store.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM events').get() as { m: number }).m;

@@ -142,9 +142,10 @@ describe('rollcall directories / sync', () => {
       auth: 'ssws',
       membersConcurrency: 8,
     });
-    expect(() =>
-      directoryInputFromFlags('okta', { ...okta, 'members-concurrency': 'four' }, env, { openStore: () => undefined as never }),
-    ).toThrow(/--members-concurrency must be a whole number/);
+    for (const bad of ['four', '0', '17', '2.5'])
+      expect(() =>
+        directoryInputFromFlags('okta', { ...okta, 'members-concurrency': bad }, env, { openStore: () => undefined as never }),
+      ).toThrow(`--members-concurrency must be a whole number from 1 to 16 (got "${bad}")`);
     expect(() =>
       directoryInputFromFlags('entra', { 'tenant-id': 't', 'client-id': 'c', 'members-concurrency': '4' }, env, {
         openStore: () => undefined as never,

@@ -14,6 +14,7 @@ import { DirectorySync } from '../directories/service';
 import { SyncBusyError, type SyncProgress, type SyncSummary } from '../directories/sync';
 import type { FetchLike } from '../directories/http';
 import type { DirectoryKind } from '../directories/types';
+import { DEFAULT_MEMBERS_CONCURRENCY, MAX_MEMBERS_CONCURRENCY } from '../../shared/contract';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 import { CommandError } from './connections';
 
@@ -33,7 +34,7 @@ export const DIRECTORIES_USAGE = `Usage: rollcall directories <add|list|remove> 
       [--customer C] [--token-url URL --base-url URL]
       Google Workspace through a service account with domain-wide delegation.
   Every add takes --interval-minutes M (default 15) and prints {id, …}. Okta and Google also take
-  --members-concurrency N (1–16, default 4): how many groups' members a full round lists at once.
+  --members-concurrency N (1–${MAX_MEMBERS_CONCURRENCY}, default ${DEFAULT_MEMBERS_CONCURRENCY}): how many groups' members a full round lists at once.
   list
       Lists directories with their last sync (never their credentials).
   remove ID
@@ -126,8 +127,10 @@ const defined = (o: Record<string, unknown>): Record<string, unknown> =>
 function membersConcurrency(values: ParsedFlags): number | undefined {
   const raw = str(values, 'members-concurrency');
   if (raw === undefined) return undefined;
-  if (!/^\d{1,2}$/.test(raw)) throw new UsageError(`--members-concurrency must be a whole number from 1 to 16 (got "${raw}")`);
-  return Number(raw); // the provider's schema judges the range
+  const n = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_MEMBERS_CONCURRENCY))
+    throw new UsageError(`--members-concurrency must be a whole number from 1 to ${MAX_MEMBERS_CONCURRENCY} (got "${raw}")`);
+  return n;
 }
 
 /** The settings and credentials a `directories add` command line describes. */

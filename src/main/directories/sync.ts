@@ -1,8 +1,8 @@
 /**
  * The directory sync engine: runs one provider round, diffs each page against the directory's
  * stored state (accounts, groups, memberships of its source) and writes exactly the changes with
- * their events — state and events in one transaction per page, so there is never one without the
- * other.
+ * their events — state and events in one transaction (a page; several pages on a baseline, which
+ * emits no events), so there is never one without the other.
  *
  * Why this shape:
  * - Unchanged data writes nothing. A user whose stable attributes, status and columns are as
@@ -19,6 +19,7 @@
  */
 import { foldText } from '../scim/resources';
 import type { NewEvent } from '../core/store/events';
+import { insertUnlisted, membershipStatements, type MembershipStatements, type MemberType } from '../core/store/memberships';
 import type { Store } from '../core/store/store';
 import type { HttpClient } from './http';
 import type { DirGroup, DirMember, DirUser, DirectoryProvider, RemovedObject, SyncPage, SyncPhase, SyncResult } from './types';
@@ -137,8 +138,6 @@ interface GroupRow {
   deleted_at: string | null;
 }
 
-type MemberType = DirMember['memberType'];
-
 /** A membership by the integer keys it is stored under (migration 0003). */
 interface MemberRef {
   groupPk: number;
@@ -190,15 +189,6 @@ function statements(store: Store) {
     groupPks: db.prepare<[string, string], { id: string; pk: number }>(
       'SELECT id, pk FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))',
     ),
-    // A member nobody listed (see migration 0003): deleted, so only its id is ever used.
-    insertUnlistedAccount: db.prepare<{ source_id: string; id: string; now: string }>(
-      `INSERT INTO accounts (source_id, id, active, status, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
-       VALUES (@source_id, @id, 0, 'unlisted', '{}', 1, @now, @now, @now, @now, @now)`,
-    ),
-    insertUnlistedGroup: db.prepare<{ source_id: string; id: string; now: string }>(
-      `INSERT INTO groups (source_id, id, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
-       VALUES (@source_id, @id, '{}', 1, @now, @now, @now, @now, @now)`,
-    ),
     groupsById: db.prepare<[string, string], GroupRow>(
       'SELECT pk, id, display_name, raw, deleted_at FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))',
     ),
@@ -220,15 +210,6 @@ function statements(store: Store) {
         'SELECT 1 FROM memberships WHERE group_pk = ? AND member_pk = ? AND member_type = ? AND deleted_at IS NULL',
       )
       .pluck(),
-    // Positional: a million of these in a first sync, and binding by name costs measurably more.
-    addMember: db.prepare<[number, number, MemberType, string]>(
-      `INSERT INTO memberships (group_pk, member_pk, member_type, first_seen) VALUES (?, ?, ?, ?)
-       ON CONFLICT (group_pk, member_pk, member_type) DO UPDATE SET deleted_at = NULL, first_seen = excluded.first_seen`,
-    ),
-    removeMember: db.prepare<{ g: number; m: number; t: MemberType; now: string }>(
-      `UPDATE memberships SET deleted_at = @now
-        WHERE group_pk = @g AND member_pk = @m AND member_type = @t AND deleted_at IS NULL`,
-    ),
     // A deleted user's or group's live memberships, with the ids and names their events need.
     membershipsOfMember: db.prepare<[number, MemberType], { group_pk: number; group_id: string; group_name: string | null }>(
       `SELECT m.group_pk, g.id AS group_id, g.display_name AS group_name FROM memberships m JOIN groups g ON g.pk = m.group_pk
@@ -311,6 +292,7 @@ function statementsFor(store: Store): Statements {
 /** Applies pages to one directory's stored state. Exposed for tests; runSync is the way in. */
 export class DirectoryApplier {
   private readonly s: Statements;
+  private readonly m: MembershipStatements;
   readonly seenUsers = new Set<string>();
   readonly seenGroups = new Set<string>();
   /**
@@ -339,6 +321,7 @@ export class DirectoryApplier {
     readonly trackSeen = true,
   ) {
     this.s = statementsFor(store);
+    this.m = membershipStatements(store.db);
   }
 
   /** Writes one page's changes and their events in one transaction; returns the number of events. */
@@ -474,7 +457,7 @@ export class DirectoryApplier {
         this.event({ type: 'user.deleted', accountId: r.id, subject: label, before: { userName: label, status: gone.status } }, now, r),
       );
       for (const m of this.s.membershipsOfMember.all(gone.pk, 'User')) {
-        this.s.removeMember.run({ g: m.group_pk, m: gone.pk, t: 'User', now });
+        this.m.end.run(now, m.group_pk, gone.pk, 'User');
         const group = m.group_name ?? m.group_id;
         events.push(
           this.event(
@@ -530,7 +513,7 @@ export class DirectoryApplier {
       if (!gone) continue;
       const group = gone.display_name ?? r.id;
       for (const m of this.s.membershipsOfGroup.all(gone.pk)) {
-        this.s.removeMember.run({ g: gone.pk, m: m.member_pk, t: m.member_type, now });
+        this.m.end.run(now, gone.pk, m.member_pk, m.member_type);
         const member = m.member_name ?? m.member_id;
         events.push(
           this.event(
@@ -559,44 +542,29 @@ export class DirectoryApplier {
         known.set(r.id, r.pk);
         missing.delete(r.id);
       }
-      if (create) {
-        const insert = type === 'User' ? this.s.insertUnlistedAccount : this.s.insertUnlistedGroup;
-        for (const id of missing) known.set(id, Number(insert.run({ source_id: this.directoryId, id, now }).lastInsertRowid));
-      }
+      if (create) for (const id of missing) known.set(id, insertUnlisted(this.m, type, this.directoryId, id, now));
     }
     return known;
   }
 
   /** Members by their keys, in page order; members whose group or member has no row are left out unless `create`. */
   private refs(members: DirMember[], now: string, create: boolean): (MemberRef & { m: DirMember })[] {
+    const out: (MemberRef & { m: DirMember })[] = [];
+    const resolve = (m: DirMember): boolean => {
+      const groupPk = this.groupPks.get(m.groupId);
+      const memberPk = (m.memberType === 'User' ? this.userPks : this.groupPks).get(m.memberId);
+      if (groupPk === undefined || memberPk === undefined) return false;
+      out.push({ groupPk, memberPk, memberType: m.memberType, m });
+      return true;
+    };
     // Most ids are already known this round (users and groups come before their members): one map
     // lookup each, and the database only for the rest.
-    const out: (MemberRef & { m: DirMember })[] = [];
-    let unresolved: DirMember[] | null = null;
-    for (const m of members) {
-      const groupPk = this.groupPks.get(m.groupId);
-      const memberPk = (m.memberType === 'User' ? this.userPks : this.groupPks).get(m.memberId);
-      if (groupPk !== undefined && memberPk !== undefined) out.push({ groupPk, memberPk, memberType: m.memberType, m });
-      else (unresolved ??= []).push(m);
-    }
-    if (unresolved === null) return out;
-    this.pks(
-      'Group',
-      unresolved.map((m) => m.groupId).concat(unresolved.filter((m) => m.memberType === 'Group').map((m) => m.memberId)),
-      now,
-      create,
-    );
-    this.pks(
-      'User',
-      unresolved.filter((m) => m.memberType === 'User').map((m) => m.memberId),
-      now,
-      create,
-    );
-    for (const m of unresolved) {
-      const groupPk = this.groupPks.get(m.groupId);
-      const memberPk = (m.memberType === 'User' ? this.userPks : this.groupPks).get(m.memberId);
-      if (groupPk !== undefined && memberPk !== undefined) out.push({ groupPk, memberPk, memberType: m.memberType, m });
-    }
+    const unresolved = members.filter((m) => !resolve(m));
+    if (unresolved.length === 0) return out;
+    const ids = (type: MemberType) => unresolved.filter((m) => m.memberType === type).map((m) => m.memberId);
+    this.pks('Group', unresolved.map((m) => m.groupId).concat(ids('Group')), now, create);
+    this.pks('User', ids('User'), now, create);
+    for (const m of unresolved) resolve(m);
     return out;
   }
 
@@ -605,7 +573,7 @@ export class DirectoryApplier {
     if (this.baseline && !this.trackSeen) {
       // Into an empty directory: nothing to compare with, and an upsert writes a repeated
       // membership once.
-      for (const r of refs) this.s.addMember.run(r.groupPk, r.memberPk, r.memberType, now);
+      for (const r of refs) this.m.start.run(r.groupPk, r.memberPk, r.memberType, now);
       return;
     }
     // The first sync upserts without reading: nothing is live yet, except what an interrupted
@@ -623,23 +591,10 @@ export class DirectoryApplier {
       seen.add(key);
       // One primary-key probe each (a million in a full reconcile: cheaper than any batched form).
       if (!this.baseline && this.s.isLiveMember.get(r.groupPk, r.memberPk, r.memberType) !== undefined) continue;
-      this.s.addMember.run(r.groupPk, r.memberPk, r.memberType, now);
+      this.m.start.run(r.groupPk, r.memberPk, r.memberType, now);
       if (!this.baseline) added.push(r.m);
     }
-    if (added.length === 0) return;
-    this.loadUserLabels(added.filter((m) => m.memberType === 'User').map((m) => m.memberId));
-    this.loadGroupLabels(added.map((m) => m.groupId).concat(added.filter((m) => m.memberType === 'Group').map((m) => m.memberId)));
-    for (const m of added) {
-      const member = m.memberType === 'Group' ? this.groupLabel(m.memberId) : this.userLabel(m.memberId);
-      const group = this.groupLabel(m.groupId);
-      events.push(
-        this.event(
-          { type: 'group.member_added', groupId: m.groupId, accountId: m.memberId, subject: member, after: { group, member } },
-          now,
-          m,
-        ),
-      );
-    }
+    this.membershipEvents('group.member_added', added, now, events);
   }
 
   private removeMembers(members: DirMember[], now: string, events: NewEvent[]): void {
@@ -648,18 +603,33 @@ export class DirectoryApplier {
 
   /** Ends the memberships that are live, one `group.member_removed` each. */
   private endMemberships(refs: (MemberRef & { m: DirMember })[], now: string, events: NewEvent[]): void {
-    const ended = refs
-      .filter((r) => this.s.removeMember.run({ g: r.groupPk, m: r.memberPk, t: r.memberType, now }).changes > 0)
-      .map((r) => r.m);
-    if (ended.length === 0) return;
-    this.loadUserLabels(ended.filter((m) => m.memberType === 'User').map((m) => m.memberId));
-    this.loadGroupLabels(ended.map((m) => m.groupId).concat(ended.filter((m) => m.memberType === 'Group').map((m) => m.memberId)));
-    for (const m of ended) {
+    const ended = refs.filter((r) => this.m.end.run(now, r.groupPk, r.memberPk, r.memberType).changes > 0).map((r) => r.m);
+    this.membershipEvents('group.member_removed', ended, now, events);
+  }
+
+  /** One event per membership that started or ended, named by the group's and member's labels. */
+  private membershipEvents(
+    type: 'group.member_added' | 'group.member_removed',
+    members: DirMember[],
+    now: string,
+    events: NewEvent[],
+  ): void {
+    if (members.length === 0) return;
+    this.loadUserLabels(members.filter((m) => m.memberType === 'User').map((m) => m.memberId));
+    this.loadGroupLabels(members.map((m) => m.groupId).concat(members.filter((m) => m.memberType === 'Group').map((m) => m.memberId)));
+    for (const m of members) {
       const member = m.memberType === 'Group' ? this.groupLabel(m.memberId) : this.userLabel(m.memberId);
       const group = this.groupLabel(m.groupId);
+      const labels = { group, member };
       events.push(
         this.event(
-          { type: 'group.member_removed', groupId: m.groupId, accountId: m.memberId, subject: member, before: { group, member } },
+          {
+            type,
+            groupId: m.groupId,
+            accountId: m.memberId,
+            subject: member,
+            ...(type === 'group.member_added' ? { after: labels } : { before: labels }),
+          },
           now,
           m,
         ),

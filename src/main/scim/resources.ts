@@ -10,6 +10,7 @@
  */
 import { uuidv7 } from '../core/ids';
 import type { NewEvent } from '../core/store/events';
+import { insertUnlisted, membershipStatements, type MembershipStatements } from '../core/store/memberships';
 import type { Store } from '../core/store/store';
 import { badRequest, conflict, notFound, preconditionFailed } from './errors';
 import { fastNormalize } from './normalize-fast';
@@ -202,9 +203,11 @@ function userSummary(r: JsonObject): JsonObject {
 
 export class ScimResources {
   private readonly s;
+  private readonly m: MembershipStatements;
 
   constructor(private readonly store: Store) {
     const db = store.db;
+    this.m = membershipStatements(db);
     this.s = {
       userById: db.prepare<[string, string], StoredUser>('SELECT * FROM accounts WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
       userByName: db.prepare<[string, string], StoredUser>(
@@ -312,26 +315,8 @@ export class ScimResources {
         `SELECT id, pk, CASE WHEN deleted_at IS NULL THEN display_name END AS name
            FROM groups WHERE source_id = ? AND id IN (SELECT value FROM json_each(?))`,
       ),
-      // A member value that names no row: kept as an unlisted (deleted) row, known only by its id.
-      insertUnlistedUser: db.prepare<[{ source_id: string; id: string; now: string }]>(
-        `INSERT INTO accounts (source_id, id, active, status, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
-         VALUES (@source_id, @id, 0, 'unlisted', '{}', 1, @now, @now, @now, @now, @now)`,
-      ),
-      insertUnlistedGroup: db.prepare<[{ source_id: string; id: string; now: string }]>(
-        `INSERT INTO groups (source_id, id, raw, version, created_at, updated_at, first_seen, last_seen, deleted_at)
-         VALUES (@source_id, @id, '{}', 1, @now, @now, @now, @now, @now)`,
-      ),
       insertEmail: db.prepare('INSERT OR IGNORE INTO account_emails (source_id, value_key, account_pk) VALUES (?, ?, ?)'),
       deleteEmail: db.prepare('DELETE FROM account_emails WHERE source_id = ? AND value_key = ? AND account_pk = ?'),
-      addMember: db.prepare<[{ group_pk: number; member_pk: number; member_type: 'User' | 'Group'; now: string }]>(
-        `INSERT INTO memberships (group_pk, member_pk, member_type, first_seen)
-         VALUES (@group_pk, @member_pk, @member_type, @now)
-         ON CONFLICT (group_pk, member_pk, member_type) DO UPDATE SET deleted_at = NULL, first_seen = @now`,
-      ),
-      removeMember: db.prepare<[{ group_pk: number; member_pk: number; member_type: 'User' | 'Group'; now: string }]>(
-        `UPDATE memberships SET deleted_at = @now
-          WHERE group_pk = @group_pk AND member_pk = @member_pk AND member_type = @member_type AND deleted_at IS NULL`,
-      ),
     };
   }
 
@@ -457,7 +442,7 @@ export class ScimResources {
     const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
     const groups = this.s.groupsOfMember.all({ source_id: ctx.connectionId, id, user_pk: current.pk, group_pk: null });
     for (const g of groups) {
-      this.s.removeMember.run({ group_pk: g.group_pk, member_pk: g.member_pk, member_type: g.member_type, now: ctx.now });
+      this.m.end.run(ctx.now, g.group_pk, g.member_pk, g.member_type);
       // The group's member list changed: new version (ETag) and lastModified, as for a PATCH.
       this.s.bumpGroup.run(ctx.now, ctx.now, g.group_pk);
       events.push({
@@ -608,7 +593,7 @@ export class ScimResources {
     const parents: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
     for (const p of this.s.groupsOfMember.all({ source_id: ctx.connectionId, id, user_pk: null, group_pk: current.pk })) {
       if (p.group_pk === current.pk) continue; // a member of itself: already removed above
-      this.s.removeMember.run({ group_pk: p.group_pk, member_pk: p.member_pk, member_type: p.member_type, now: ctx.now });
+      this.m.end.run(ctx.now, p.group_pk, p.member_pk, p.member_type);
       this.s.bumpGroup.run(ctx.now, ctx.now, p.group_pk);
       parents.push({
         type: 'group.member_removed',
@@ -667,13 +652,13 @@ export class ScimResources {
     const events: Omit<NewEvent, 'sourceId' | 'observedAt'>[] = [];
     for (const m of added) {
       const row = rows.get(`${m.type}:${m.value}`)!;
-      this.s.addMember.run({ group_pk: group.pk, member_pk: row.pk, member_type: m.type, now: ctx.now });
+      this.m.start.run(group.pk, row.pk, m.type, ctx.now);
       const who = row.name ?? m.value;
       events.push({ type: 'group.member_added', groupId, accountId: m.value, subject: who, after: { group: groupName, member: who } });
     }
     for (const m of removed) {
       const row = rows.get(`${m.type}:${m.value}`)!;
-      this.s.removeMember.run({ group_pk: group.pk, member_pk: row.pk, member_type: m.type, now: ctx.now });
+      this.m.end.run(ctx.now, group.pk, row.pk, m.type);
       const who = row.name ?? m.value;
       events.push({ type: 'group.member_removed', groupId, accountId: m.value, subject: who, before: { group: groupName, member: who } });
     }
@@ -693,12 +678,9 @@ export class ScimResources {
       if (ids.length === 0) continue;
       const resolve = type === 'User' ? this.s.resolveUsers : this.s.resolveGroups;
       for (const r of resolve.all(ctx.connectionId, JSON.stringify(ids))) out.set(`${type}:${r.id}`, { pk: r.pk, name: r.name });
-      const insert = type === 'User' ? this.s.insertUnlistedUser : this.s.insertUnlistedGroup;
       for (const id of ids) {
         const key = `${type}:${id}`;
-        if (out.has(key)) continue;
-        const info = insert.run({ source_id: ctx.connectionId, id, now: ctx.now });
-        out.set(key, { pk: Number(info.lastInsertRowid), name: null });
+        if (!out.has(key)) out.set(key, { pk: insertUnlisted(this.m, type, ctx.connectionId, id, ctx.now), name: null });
       }
     }
     return out;

@@ -18,7 +18,7 @@ import { loadCursor, runSync } from '../../../src/main/directories/sync';
 import { makeServiceAccount, seedGoogle, startFakeGoogle, type FakeGoogle, type TestServiceAccount } from '../../fakes/google';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
-import { maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
+import { eventRows, maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 
 const DIR = 'google-1';
 let sa: TestServiceAccount;
@@ -53,12 +53,7 @@ function client(reports = false, membersConcurrency?: number) {
 
 const sync = (c = client()) => runSync({ store, directoryId: DIR, provider: c.provider, http: c.http, trigger: 'cli' });
 
-const events = (afterSeq = 0) =>
-  store.db
-    .prepare<[number], { seq: number; type: string; subject: string; actor: string | null; occurred_at: string; after: string | null }>(
-      'SELECT seq, type, subject, actor, occurred_at, after FROM events WHERE seq > ? ORDER BY seq',
-    )
-    .all(afterSeq);
+const events = (afterSeq = 0) => eventRows(store, afterSeq);
 const maxSeq = () => maxEventSeq(store);
 const stateDump = () => directoryStateDump(store);
 

@@ -12,7 +12,7 @@ import { runSync, type SyncSummary } from '../../../src/main/directories/sync';
 import { startFakeOkta, type FakeOkta } from '../../fakes/okta';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
-import { maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
+import { eventRows, maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 
 const DIR = 'okta-1';
 let store: Store;
@@ -40,23 +40,7 @@ function sync(full = false, usersPageSize = 3): Promise<SyncSummary> {
   return runSync({ store, directoryId: DIR, provider, http, trigger: 'cli', full, now: () => new Date(clock) });
 }
 
-interface EventRow {
-  seq: number;
-  type: string;
-  account_id: string | null;
-  group_id: string | null;
-  subject: string;
-  before: string | null;
-  after: string | null;
-  occurred_at: string;
-  actor: string | null;
-}
-const events = (afterSeq = 0) =>
-  store.db
-    .prepare<[number], EventRow>(
-      'SELECT seq, type, account_id, group_id, subject, before, after, occurred_at, actor FROM events WHERE seq > ? ORDER BY seq',
-    )
-    .all(afterSeq);
+const events = (afterSeq = 0) => eventRows(store, afterSeq);
 const maxSeq = () => maxEventSeq(store);
 const stateDump = () => directoryStateDump(store);
 

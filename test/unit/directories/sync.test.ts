@@ -3,7 +3,7 @@ import { HttpClient } from '../../../src/main/directories/http';
 import { loadCursor, runSync, SyncBusyError, type SyncProgress } from '../../../src/main/directories/sync';
 import type { SyncPage } from '../../../src/main/directories/types';
 import { Store } from '../../../src/main/core/store/store';
-import { Script, scriptedProvider, user, maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
+import { eventRows, Script, scriptedProvider, user, maxEventSeq, stateDump as directoryStateDump } from '../../helpers/directory';
 import { insertSource } from '../../helpers/seed';
 import { tmpDataDir } from '../../helpers/tmp';
 
@@ -24,23 +24,7 @@ afterEach(() => store.close());
 const sync = (extra: { full?: boolean; onProgress?: (p: SyncProgress) => void } = {}) =>
   runSync({ store, directoryId: DIR, provider: scriptedProvider(script), http: new HttpClient(), trigger: 'cli', now, ...extra });
 
-const events = (afterSeq = 0) =>
-  store.db
-    .prepare<
-      [number],
-      {
-        seq: number;
-        type: string;
-        account_id: string | null;
-        group_id: string | null;
-        subject: string;
-        before: string | null;
-        after: string | null;
-        occurred_at: string;
-        actor: string | null;
-      }
-    >('SELECT seq, type, account_id, group_id, subject, before, after, occurred_at, actor FROM events WHERE seq > ? ORDER BY seq')
-    .all(afterSeq);
+const events = (afterSeq = 0) => eventRows(store, afterSeq);
 const maxSeq = () => maxEventSeq(store);
 const stateDump = () => directoryStateDump(store);
 

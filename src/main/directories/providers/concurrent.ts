@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_MEMBERS_CONCURRENCY } from '../../../shared/contract';
 
 /**
  * Bounded-concurrency merge of per-item page streams (e.g. each group's members, page by page).
@@ -123,11 +124,6 @@ export async function* mergeConcurrent<I, T>(
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('cancelled');
 }
-
-/** Groups whose members a full round lists at once, unless a directory's `membersConcurrency` says otherwise. */
-export const DEFAULT_MEMBERS_CONCURRENCY = 4;
-/** The most `membersConcurrency` accepts (IdP rate limits are shared by every request of the org). */
-export const MAX_MEMBERS_CONCURRENCY = 16;
 
 /** The `membersConcurrency` setting of the providers that list members group by group. */
 export const membersConcurrencySchema = z

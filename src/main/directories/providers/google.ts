@@ -27,7 +27,8 @@ import type {
   SyncPage,
   SyncResult,
 } from '../types';
-import { DEFAULT_MEMBERS_CONCURRENCY, membersConcurrencySchema, mergeConcurrent } from './concurrent';
+import { DEFAULT_MEMBERS_CONCURRENCY } from '../../../shared/contract';
+import { membersConcurrencySchema, mergeConcurrent } from './concurrent';
 
 const SCOPE_BASE = 'https://www.googleapis.com/auth/';
 export const GOOGLE_SCOPES = {

@@ -20,7 +20,8 @@ import { DirectoryHttpError, oauthToken, staticAuth, type AuthScheme, type HttpC
 import { assertionClaims, privateKeyFrom, signJwt } from '../jwt';
 import type { ProviderModule } from '../registry';
 import type { DirGroup, DirMember, DirUser, DirectoryProvider, RemovedObject, SyncContext, SyncPage, SyncResult } from '../types';
-import { DEFAULT_MEMBERS_CONCURRENCY, membersConcurrencySchema, mergeConcurrent } from './concurrent';
+import { DEFAULT_MEMBERS_CONCURRENCY } from '../../../shared/contract';
+import { membersConcurrencySchema, mergeConcurrent } from './concurrent';
 import {
   actorOf,
   checkArray,
@@ -554,41 +555,24 @@ class OktaProvider implements DirectoryProvider {
     const goneUsers = new Set<string>();
     const goneGroups = new Set<string>();
 
-    const userIds = [...read.users.keys()];
-    for (let i = 0; i < userIds.length; i += CHANGES_PAGE) {
-      const chunk = userIds.slice(i, i + CHANGES_PAGE);
-      const fetched = await this.fetchAll(ctx, chunk, (id) => `${this.base}/api/v1/users/${encodeURIComponent(id)}`, checkUser);
-      const users: DirUser[] = [];
-      const removedUsers: RemovedObject[] = [];
-      chunk.forEach((id, k) => {
-        const t = read.users.get(id)!;
-        const u = fetched[k];
-        if (u) users.push({ ...toDirUser(u), occurredAt: t.occurredAt, actor: t.actor });
-        else {
-          goneUsers.add(id);
-          removedUsers.push({ id, occurredAt: t.occurredAt, actor: t.actor });
-        }
-      });
+    for await (const { found: users, removed: removedUsers } of this.fetchTouched(
+      ctx,
+      read.users,
+      'users',
+      checkUser,
+      toDirUser,
+      goneUsers,
+    ))
       yield { phase: 'changes', ...(users.length ? { users } : {}), ...(removedUsers.length ? { removedUsers } : {}) };
-    }
-
-    const groupIds = [...read.groups.keys()];
-    for (let i = 0; i < groupIds.length; i += CHANGES_PAGE) {
-      const chunk = groupIds.slice(i, i + CHANGES_PAGE);
-      const fetched = await this.fetchAll(ctx, chunk, (id) => `${this.base}/api/v1/groups/${encodeURIComponent(id)}`, checkGroup);
-      const groups: DirGroup[] = [];
-      const removedGroups: RemovedObject[] = [];
-      chunk.forEach((id, k) => {
-        const t = read.groups.get(id)!;
-        const g = fetched[k];
-        if (g) groups.push({ ...toDirGroup(g), occurredAt: t.occurredAt, actor: t.actor });
-        else {
-          goneGroups.add(id);
-          removedGroups.push({ id, occurredAt: t.occurredAt, actor: t.actor });
-        }
-      });
+    for await (const { found: groups, removed: removedGroups } of this.fetchTouched(
+      ctx,
+      read.groups,
+      'groups',
+      checkGroup,
+      toDirGroup,
+      goneGroups,
+    ))
       yield { phase: 'changes', ...(groups.length ? { groups } : {}), ...(removedGroups.length ? { removedGroups } : {}) };
-    }
 
     let members: DirMember[] = [];
     let removedMembers: DirMember[] = [];
@@ -608,6 +592,37 @@ class OktaProvider implements DirectoryProvider {
   }
 
   /** GET each id's current state (a few at a time); null where Okta answers 404. */
+  /**
+   * The users or groups the log touched, fetched CHANGES_PAGE at a time with the log's time and
+   * actor; one that answers 404 is gone (recorded in `gone`, for the memberships that follow).
+   */
+  private async *fetchTouched<R, D extends DirUser | DirGroup>(
+    ctx: SyncContext,
+    touched: Map<string, Touch>,
+    collection: 'users' | 'groups',
+    check: (body: unknown, url: string) => R,
+    map: (r: R) => D,
+    gone: Set<string>,
+  ): AsyncGenerator<{ found: D[]; removed: RemovedObject[] }, void, void> {
+    const ids = [...touched.keys()];
+    for (let i = 0; i < ids.length; i += CHANGES_PAGE) {
+      const chunk = ids.slice(i, i + CHANGES_PAGE);
+      const fetched = await this.fetchAll(ctx, chunk, (id) => `${this.base}/api/v1/${collection}/${encodeURIComponent(id)}`, check);
+      const found: D[] = [];
+      const removed: RemovedObject[] = [];
+      chunk.forEach((id, k) => {
+        const t = touched.get(id)!;
+        const r = fetched[k];
+        if (r) found.push({ ...map(r), occurredAt: t.occurredAt, actor: t.actor });
+        else {
+          gone.add(id);
+          removed.push({ id, occurredAt: t.occurredAt, actor: t.actor });
+        }
+      });
+      yield { found, removed };
+    }
+  }
+
   private async fetchAll<T>(
     ctx: SyncContext,
     ids: string[],

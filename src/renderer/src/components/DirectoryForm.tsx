@@ -1,6 +1,6 @@
 import { useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api';
-import type { CallOutput } from '../../../shared/contract';
+import { DEFAULT_MEMBERS_CONCURRENCY, MAX_MEMBERS_CONCURRENCY, type CallOutput } from '../../../shared/contract';
 import { useScrubbedState } from '../hooks';
 import {
   createDirectoryError,
@@ -10,9 +10,7 @@ import {
   firstInvalidDirectoryField,
   hasDirectoryErrors,
   keyFileSizeProblem,
-  DEFAULT_MEMBERS_CONCURRENCY,
   MAX_INTERVAL_MINUTES,
-  MAX_MEMBERS_CONCURRENCY,
   MIN_INTERVAL_MINUTES,
   NAME_EXAMPLES,
   parseServiceAccountKey,

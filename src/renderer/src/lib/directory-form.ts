@@ -7,7 +7,7 @@
  * the call input: nothing in this module keeps them, and no message ever repeats a secret value.
  */
 import { RollcallApiError } from '../../../shared/client';
-import type { CallInput, DirectoryKind } from '../../../shared/contract';
+import { DEFAULT_MEMBERS_CONCURRENCY, MAX_MEMBERS_CONCURRENCY, type CallInput, type DirectoryKind } from '../../../shared/contract';
 import { errorMessage } from './errors';
 
 export type { DirectoryKind };
@@ -71,9 +71,6 @@ export const DEFAULT_INTERVAL_MINUTES = 15;
 export const MIN_INTERVAL_MINUTES = 1;
 export const MAX_INTERVAL_MINUTES = 1440;
 export const TEXT_MAX = 200;
-/** Bounds of `membersConcurrency` (the providers' schemas hold the same). */
-export const DEFAULT_MEMBERS_CONCURRENCY = 4;
-export const MAX_MEMBERS_CONCURRENCY = 16;
 /** A key or certificate file larger than this is not a key (and is not read). */
 export const KEY_FILE_MAX_BYTES = 64 * 1024;
 

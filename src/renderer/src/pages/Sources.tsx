@@ -209,20 +209,12 @@ function PendingDialog({
   onCancel(): void;
   fallbackFocus(): HTMLElement | null;
 }) {
+  // What every confirm dialog of the page shares.
+  const common = { busy: pending.busy, error: pending.error, onConfirm, onCancel, fallbackFocus };
   if (pending.kind === 'remove-directory') {
     const { directory } = pending;
     return (
-      <ConfirmDialog
-        title={`Remove “${directory.name}”?`}
-        confirmLabel="Remove directory"
-        busyLabel="Removing…"
-        tone="danger"
-        busy={pending.busy}
-        error={pending.error}
-        onConfirm={onConfirm}
-        onCancel={onCancel}
-        fallbackFocus={fallbackFocus}
-      >
+      <ConfirmDialog title={`Remove “${directory.name}”?`} confirmLabel="Remove directory" busyLabel="Removing…" tone="danger" {...common}>
         <p>
           Rollcall stops polling {providerLabel(directory.provider)} for “{directory.name}” and forgets its credentials at once.
         </p>
@@ -233,33 +225,14 @@ function PendingDialog({
   const { connection } = pending;
   const idp = providerLabel(connection.provider);
   return pending.kind === 'rotate' ? (
-    <ConfirmDialog
-      title={`Rotate the token of “${connection.name}”?`}
-      confirmLabel="Rotate token"
-      busyLabel="Rotating…"
-      busy={pending.busy}
-      error={pending.error}
-      onConfirm={onConfirm}
-      onCancel={onCancel}
-      fallbackFocus={fallbackFocus}
-    >
+    <ConfirmDialog title={`Rotate the token of “${connection.name}”?`} confirmLabel="Rotate token" busyLabel="Rotating…" {...common}>
       <p>The current token stops working at once. Continue?</p>
       <p className="muted">
         You will get a new token to paste into {idp}; until then, {idp} cannot provision {connection.app}.
       </p>
     </ConfirmDialog>
   ) : (
-    <ConfirmDialog
-      title={`Remove “${connection.name}”?`}
-      confirmLabel="Remove connection"
-      busyLabel="Removing…"
-      tone="danger"
-      busy={pending.busy}
-      error={pending.error}
-      onConfirm={onConfirm}
-      onCancel={onCancel}
-      fallbackFocus={fallbackFocus}
-    >
+    <ConfirmDialog title={`Remove “${connection.name}”?`} confirmLabel="Remove connection" busyLabel="Removing…" tone="danger" {...common}>
       <p>
         The connection “{connection.name}” is removed and its token stops working at once: {idp} can no longer provision {connection.app}{' '}
         into Rollcall.
