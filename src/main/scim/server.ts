@@ -14,6 +14,7 @@ import type { Core } from '../core/core';
 import type { Connection } from '../core/connections';
 import { GroupCommit } from '../core/store/group-commit';
 import { bearerToken, BodyTooLargeError, closeServer, listen, originOf, readBody } from '../host/http-util';
+import { Relay } from '../relay/relay';
 import { badRequest, notFound, notImplemented, payloadTooLarge, ScimError } from './errors';
 import { ExchangeLog, storedRequestBody, type ExchangeStart } from './exchanges';
 import { listResources, parseListParams } from './list';
@@ -40,6 +41,8 @@ export interface ScimServerOptions {
 export interface ScimServer {
   readonly origin: string;
   readonly port: number;
+  /** Relay mode's forwarder (tests wait on its mirror repairs). */
+  readonly relay: Relay;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   const resources = new ScimResources(store);
   const exchanges = new ExchangeLog(store);
   const batch = new GroupCommit(store);
+  const relay = new Relay(store, core.secrets, resources, exchanges, batch);
   let origin = '';
 
   const slugOwner = store.db.prepare<[string], { id: string }>(
@@ -197,6 +201,26 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     start.requestBody = storedRequestBody(raw, body, secrets, text);
 
     const base = `${origin}/scim/v2/${connection.slug}`;
+
+    if (connection.upstream) {
+      // Relay mode: the app answers; the listener has authenticated, size-checked and parsed.
+      // The path as WHATWG URL normalised it: dot segments (also %2e%2e) are resolved, so no request
+      // can climb out of the app's SCIM base on the app's credentials.
+      const rawPath = rest;
+      return relay.forward({
+        connection: { ...connection, upstream: connection.upstream },
+        start,
+        t0,
+        method,
+        rawPath,
+        query: url.search ? url.search.slice(1) : null,
+        headers: req.headers,
+        raw,
+        body,
+        base,
+        res,
+      });
+    }
 
     /**
      * A write: state change, exchange row and events in one group-committed transaction; the
@@ -448,8 +472,10 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   return {
     origin,
     port: address.port,
+    relay,
     async close() {
       await closeServer(server);
+      relay.close();
       batch.close();
     },
   };
