@@ -9,6 +9,7 @@
  * gets a 5xx.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '../core/core';
 import type { Connection } from '../core/connections';
@@ -36,6 +37,8 @@ export interface ScimServerOptions {
   core: Core;
   host: string;
   port: number;
+  /** PEM certificate (chain, leaf first) and private key: serve https (TLS 1.2+) instead of http. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface ScimServer {
@@ -417,9 +420,13 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     else send(res, answer);
   }
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => fail(res, err));
-  });
+  };
+  const tls = options.tls;
+  const server: http.Server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, onRequest)
+    : http.createServer(onRequest);
   // Requests Node's HTTP parser refuses (malformed request line, headers over 16 KiB, a request
   // timeout) never reach `handle`: answer them with a SCIM error too, and log the ones whose
   // request line could be read, so that every request has its scim_exchanges row.
@@ -467,7 +474,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   server.keepAliveTimeout = 65_000;
 
   const address = await listen(server, options.port, options.host);
-  origin = originOf(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, address.port);
+  origin = originOf(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, address.port, tls ? 'https' : 'http');
   core.setScimOrigin(origin);
   return {
     origin,
