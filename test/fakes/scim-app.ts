@@ -70,6 +70,8 @@ const error = (status: number, detail: string, scimType?: string): Answer => ({
 export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
   const users = new Map<string, JsonObject>();
   const groups = new Map<string, JsonObject>();
+  const userNames = new Map<string, string>();
+  const groupNames = new Map<string, string>();
   const tokens = new Map<string, number>(); // token → expiry (ms)
   const sockets = new Set<Socket>();
   let origin = '';
@@ -163,16 +165,30 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
     const type = head === 'Users' ? 'User' : 'Group';
     const store = type === 'User' ? users : groups;
     const key = type === 'User' ? 'userName' : 'displayName';
-    const taken = (name: unknown, self?: string): boolean =>
-      [...store.values()].some((r) => r.id !== self && String(r[key]).toLowerCase() === String(name).toLowerCase());
+    // userName / displayName → id, lower-cased (uniqueness and eq filters without a scan).
+    const index = type === 'User' ? userNames : groupNames;
+    const taken = (name: unknown, self?: string): boolean => {
+      const owner = index.get(String(name).toLowerCase());
+      return owner !== undefined && owner !== self;
+    };
+    const save = (r: JsonObject): void => {
+      const before = store.get(r.id as string);
+      if (before) index.delete(String(before[key]).toLowerCase());
+      store.set(r.id as string, r);
+      index.set(String(r[key]).toLowerCase(), r.id as string);
+    };
     if (id === undefined) {
       if (method === 'GET') {
         const f = /^\s*(userName|displayName)\s+eq\s+"([^"]*)"\s*$/i.exec(url.searchParams.get('filter') ?? '');
-        const all = [...store.values()].filter((r) => !f || String(r[key]).toLowerCase() === f[2]!.toLowerCase());
-        return {
-          status: 200,
-          body: { schemas: [LIST], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all },
-        };
+        let all: JsonObject[];
+        if (f) {
+          const owner = index.get(f[2]!.toLowerCase());
+          all = owner === undefined ? [] : [store.get(owner)!];
+        } else all = [...store.values()];
+        const startIndex = Math.max(1, Number(url.searchParams.get('startIndex') ?? 1) || 1);
+        const count = Math.max(0, Math.min(200, Number(url.searchParams.get('count') ?? 100) || 0));
+        const page = all.slice(startIndex - 1, startIndex - 1 + count);
+        return { status: 200, body: { schemas: [LIST], totalResults: all.length, startIndex, itemsPerPage: page.length, Resources: page } };
       }
       if (method !== 'POST') return error(405, 'method not allowed');
       const b = body as JsonObject;
@@ -181,7 +197,7 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
       const now = new Date().toISOString();
       const { password: _password, ...rest } = b;
       const created = withMeta(type, { ...rest, id: randomUUID() }, now);
-      store.set(created.id as string, created);
+      save(created);
       return { status: 201, body: created, headers: { Location: (created.meta as JsonObject).location as string, ETag: etag(created) } };
     }
     const current = store.get(id);
@@ -190,6 +206,7 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
     if (method === 'GET') return { status: 200, body: current, headers: { ETag: etag(current) } };
     if (method === 'DELETE') {
       store.delete(id);
+      index.delete(String(current[key]).toLowerCase());
       if (type === 'User') {
         for (const g of groups.values()) {
           if (Array.isArray(g.members)) g.members = (g.members as JsonObject[]).filter((mm) => mm.value !== id);
@@ -203,7 +220,7 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
       if (taken(b[key], id)) return error(409, `${key} already exists`, 'uniqueness');
       const { password: _password, meta: _meta, ...rest } = b;
       const next = withMeta(type, { ...rest, id, meta: current.meta } as JsonObject, createdAt);
-      store.set(id, next);
+      save(next);
       return { status: 200, body: next, headers: { ETag: etag(next) } };
     }
     if (method === 'PATCH') {
@@ -214,8 +231,10 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
         return error(400, `bad PATCH: ${err instanceof Error ? err.message : String(err)}`, 'invalidSyntax');
       }
       delete patched.password;
+      if (typeof patched[key] !== 'string') return error(400, `${key} is required`, 'invalidValue');
+      if (taken(patched[key], id)) return error(409, `${key} already exists`, 'uniqueness');
       const next = withMeta(type, { ...patched, id }, createdAt);
-      store.set(id, next);
+      save(next);
       if (type === 'Group' && (options.groupPatchStatus ?? 204) === 204) return { status: 204, headers: { ETag: etag(next) } };
       return { status: 200, body: next, headers: { ETag: etag(next) } };
     }

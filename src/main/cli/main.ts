@@ -75,7 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'serve':
         return await serve(rest, io);
       case 'connections':
-        return runConnections(rest, io, (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)));
+        return await runConnections(rest, io, (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)));
       case 'directories':
         return await runDirectories(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
       case 'sync':

@@ -258,7 +258,7 @@ export function createCore(options: CoreOptions): Core {
  * Calls a relay connection's ServiceProviderConfig with its stored credentials: the admin learns
  * at setup, not at the first deprovisioning, that the URL, the certificate or the token is wrong.
  */
-async function testUpstream(
+export async function testUpstream(
   connection: ReturnType<Connections['get']>,
   store: Store,
   secrets: SecretStore,

@@ -3,6 +3,7 @@
  * app's errors passed through, every kind of failed forward answered, recorded and alerted, and
  * the mirror and its events kept from successful exchanges only.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GROUP, PATCH_OP, USER, type Json } from '../../helpers/scim';
 import { startRelay, type RelayHarness } from '../../helpers/relay';
@@ -341,5 +342,30 @@ describe('relay: upstream credentials', () => {
       expect(bytes.includes(Buffer.from(secret)), f).toBe(false);
       expect(bytes.includes(Buffer.from('xk-9d8e7f6a5b4c')), f).toBe(false);
     }
+  });
+});
+
+describe('relay: TLS to the app', () => {
+  const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/tls/${name}`, import.meta.url), 'utf8');
+
+  it('an app whose certificate no trusted CA signed: 502 with the TLS error, recorded, relay.failed', async () => {
+    h = await startRelay({ app: { tls: { cert: fixture('untrusted.pem'), key: fixture('untrusted-key.pem') } } });
+    const r = await h.req('GET', '/Users');
+    expect(r.status).toBe(502);
+    expect(r.json!.detail).toMatch(/TLS failed/);
+    expect(exchanges(h).at(-1)!.upstream_error).toMatch(/^tls: TLS failed/);
+    expect(h.app.requests).toHaveLength(0);
+    expect(eventTypes(h)).toEqual(['relay.failed']);
+  });
+
+  it('the same app behind a certificate from an internal CA: trusted once the CA is given', async () => {
+    const tls = { cert: fixture('server.pem'), key: fixture('server-key.pem') };
+    h = await startRelay({ app: { tls } });
+    expect((await h.req('GET', '/Users')).status).toBe(502);
+    await h.close();
+    h = await startRelay({ app: { tls }, upstream: { caPem: fixture('ca.pem') } });
+    const r = await h.req('GET', '/Users');
+    expect(r.status).toBe(200);
+    expect(r.json!.totalResults).toBe(0);
   });
 });
