@@ -159,6 +159,8 @@ export class Relay {
   private readonly inflight = new Map<string, number>();
   private repairTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Runs a function in its own savepoint (prepared once: better-sqlite3 builds a wrapper per call). */
+  private readonly savepoint: (fn: () => void) => void;
 
   constructor(
     private readonly store: Store,
@@ -167,7 +169,9 @@ export class Relay {
     private readonly exchanges: ExchangeLog,
     private readonly batch: GroupCommit,
     private readonly log: (message: string) => void = (m) => console.error(m),
-  ) {}
+  ) {
+    this.savepoint = store.db.transaction((fn: () => void) => fn());
+  }
 
   /** The client of a connection's upstream, built once per configuration. */
   client(connection: Connection & { upstream: StoredUpstream }): Promise<UpstreamClient> {
@@ -478,7 +482,7 @@ export class Relay {
       try {
         // Its own savepoint: a mirror that cannot follow (an answer our schema refuses) loses its
         // own changes only, never the exchange row.
-        db.transaction(() => this.mirror(ctx, job, target, outcome))();
+        this.savepoint(() => this.mirror(ctx, job, target, outcome));
       } catch (err) {
         ctx.pendingEvents = [];
         this.log(
