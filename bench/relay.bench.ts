@@ -1,8 +1,9 @@
 /**
  * Relay benchmark: the SCIM benchmark's mixed IdP workload (bench/scim/client.ts, scenario "mix")
- * sent (a) directly to a fast in-memory app SCIM server and (b) through Rollcall's relay to the
- * same kind of server, in one run: requests/s, p50 and p99 for both, the latency the relay adds
- * and the relay's share of the direct throughput.
+ * sent (a) directly to a fast in-memory app SCIM server, (b) through a bare node:http forwarding
+ * proxy (bench/relay/bare-proxy.ts: the floor of any extra hop on this machine) and (c) through
+ * Rollcall's relay, in one run: requests/s, p50 and p99 for each, the latency each adds and its
+ * share of the direct throughput.
  *
  *   npm run bench -- relay [--seconds 10] [--warmup 2] [--concurrency 16,1] [--rounds 3] [--json]
  *
@@ -66,7 +67,8 @@ const root = path.join(here, '..');
 const nonce = randomBytes(4).toString('hex');
 const startedAt = new Date();
 
-type Path = 'direct' | 'relay';
+type Path = 'direct' | 'proxy' | 'relay';
+const PATHS: readonly Path[] = ['direct', 'proxy', 'relay'];
 const runs: { path: Path; concurrency: number; round: number; result: LoadResult }[] = [];
 
 async function once(which: Path, concurrency: number, round: number): Promise<LoadResult> {
@@ -75,9 +77,13 @@ async function once(which: Path, concurrency: number, round: number): Promise<Lo
     const app = await startChild('app', path.join(here, 'relay', 'app-server.ts'), { cwd: root });
     started.push(app);
     let target = app;
-    if (which === 'relay') {
+    if (which !== 'direct') {
       process.env.UPSTREAM_TOKEN = app.token;
-      target = await startChild('Rollcall relay', path.join(here, 'relay', 'relay-server.ts'), { cwd: root, args: [app.baseUrl] });
+      const file = which === 'relay' ? 'relay-server.ts' : 'bare-proxy.ts';
+      target = await startChild(which === 'relay' ? 'Rollcall relay' : 'bare proxy', path.join(here, 'relay', file), {
+        cwd: root,
+        args: [app.baseUrl],
+      });
       delete process.env.UPSTREAM_TOKEN;
       started.push(target);
     }
@@ -97,7 +103,7 @@ async function once(which: Path, concurrency: number, round: number): Promise<Lo
 
 for (const concurrency of opts.concurrency) {
   for (let round = 1; round <= opts.rounds; round++) {
-    for (const which of ['direct', 'relay'] as const) {
+    for (const which of PATHS) {
       log(`concurrency ${concurrency}, round ${round}: ${which}…`);
       const result = await once(which, concurrency, round);
       runs.push({ path: which, concurrency, round, result });
@@ -127,21 +133,27 @@ function summarise(concurrency: number) {
     };
   };
   const d = of('direct');
-  const r = of('relay');
-  const perRound = d.map((dr, i) => ({
-    addedP50Ms: r[i]!.p50Ms - dr.p50Ms,
-    addedP99Ms: r[i]!.p99Ms - dr.p99Ms,
-    ofDirect: r[i]!.rps / dr.rps,
-  }));
+  const cost = (p: Path) => {
+    const x = of(p);
+    const perRound = d.map((dr, i) => ({
+      addedP50Ms: x[i]!.p50Ms - dr.p50Ms,
+      addedP99Ms: x[i]!.p99Ms - dr.p99Ms,
+      ofDirect: x[i]!.rps / dr.rps,
+    }));
+    return {
+      p50Ms: median(perRound.map((v) => v.addedP50Ms)),
+      p99Ms: median(perRound.map((v) => v.addedP99Ms)),
+      ofDirect: median(perRound.map((v) => v.ofDirect)),
+    };
+  };
   return {
     concurrency,
     direct: summary('direct'),
+    proxy: summary('proxy'),
     relay: summary('relay'),
-    added: {
-      p50Ms: median(perRound.map((x) => x.addedP50Ms)),
-      p99Ms: median(perRound.map((x) => x.addedP99Ms)),
-      ofDirect: median(perRound.map((x) => x.ofDirect)),
-    },
+    /** What a bare forwarding proxy adds: the floor of any extra hop here. */
+    proxyAdded: cost('proxy'),
+    added: cost('relay'),
   };
 }
 const summaries = opts.concurrency.map(summarise);
@@ -172,6 +184,8 @@ if (opts.json) {
     `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB; node ${machine.node}`,
     `load: SCIM mix, keep-alive; warm-up ${opts.warmup} s, measured ${opts.seconds} s; ${opts.rounds} rounds per concurrency`,
     '',
+    'paths: direct = client → app; proxy = client → bare node:http proxy → app (the floor of one more hop); relay = client → Rollcall → app',
+    '',
     'workers  round  path    req/s   p50 ms  p99 ms  errors',
     ...runs.map(
       (r) =>
@@ -183,8 +197,10 @@ if (opts.json) {
       '',
       `${s.concurrency} worker${s.concurrency === 1 ? '' : 's'} (medians):`,
       `  direct ${s.direct.rps.toFixed(0)} req/s, p50 ${ms(s.direct.p50Ms)} ms, p99 ${ms(s.direct.p99Ms)} ms, ${s.direct.errors} errors`,
+      `  proxy  ${s.proxy.rps.toFixed(0)} req/s, p50 ${ms(s.proxy.p50Ms)} ms, p99 ${ms(s.proxy.p99Ms)} ms, ${s.proxy.errors} errors`,
       `  relay  ${s.relay.rps.toFixed(0)} req/s, p50 ${ms(s.relay.p50Ms)} ms, p99 ${ms(s.relay.p99Ms)} ms, ${s.relay.errors} errors`,
-      `  added by the relay: p50 +${ms(s.added.p50Ms)} ms, p99 +${ms(s.added.p99Ms)} ms; throughput ${(s.added.ofDirect * 100).toFixed(1)} % of direct`,
+      `  added by a bare proxy: p50 +${ms(s.proxyAdded.p50Ms)} ms, p99 +${ms(s.proxyAdded.p99Ms)} ms; throughput ${(s.proxyAdded.ofDirect * 100).toFixed(1)} % of direct`,
+      `  added by the relay:    p50 +${ms(s.added.p50Ms)} ms, p99 +${ms(s.added.p99Ms)} ms; throughput ${(s.added.ofDirect * 100).toFixed(1)} % of direct`,
     );
   }
   out.push(
