@@ -66,6 +66,8 @@ export const roleMappingSchema = z.discriminatedUnion('kind', [
 
 export const roleInputSchema = z
   .object({
+    /** An existing role's id (from getRoleMap): renames keep the role and its history. Omitted: matched by name. */
+    id: z.number().int().positive().optional(),
     name: z.string().trim().min(1).max(100),
     billed: z.boolean().default(true),
     privileged: z.boolean().default(false),

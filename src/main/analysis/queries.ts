@@ -486,12 +486,13 @@ export function getDeprovisionStats(db: Db, input: CallParsedInput<'getDeprovisi
                 WHERE ${openWhere} ORDER BY d.left_at LIMIT @openLimit`,
           )
           .all({ ...params, openLimit: input.openLimit });
-  const names = new Map(
-    db
-      .prepare<[], { id: string; app: string }>("SELECT id, coalesce(app, name) AS app FROM sources WHERE kind = 'connection'")
-      .all()
-      .map((s) => [s.id, s.app]),
-  );
+  const connections = db
+    .prepare<[], { id: string; app: string; removed_at: string | null }>(
+      "SELECT id, coalesce(app, name) AS app, removed_at FROM sources WHERE kind = 'connection'",
+    )
+    .all();
+  const names = new Map(connections.map((s) => [s.id, s.app]));
+  const live = connections.filter((c) => c.removed_at === null).map((c) => c.id);
   const apps = new Map<string, CallOutput<'getDeprovisionStats'>['apps'][number]>();
   const durations = new Map<string, number[]>();
   const app = (id: string) => {
@@ -512,6 +513,8 @@ export function getDeprovisionStats(db: Db, input: CallParsedInput<'getDeprovisi
     }
     return a;
   };
+  // Every app asked for (all live connections by default) is listed, with zeros where nothing happened.
+  for (const id of input.sourceIds ?? live) if (names.has(id)) app(id);
   for (const d of done) {
     app(d.source_id);
     durations.get(d.source_id)!.push(d.duration_ms);
@@ -655,8 +658,19 @@ export function setRoleMap(store: Store, analyzer: Analyzer, input: CallParsedIn
     );
     const kept = new Set<number>();
     const insertMapping = db.prepare('INSERT INTO role_mappings (role_id, kind, attribute, match) VALUES (?, ?, ?, ?)');
+    const owned = new Set(existing.values());
     for (const r of input.roles) {
-      let id = existing.get(r.name.toLowerCase());
+      if (r.id !== undefined && !owned.has(r.id))
+        throw new InvalidInputError(`Role ${r.id} is not a role of ${input.sourceId}`, [
+          { path: 'roles', message: `unknown role id ${r.id}` },
+        ]);
+      const named = existing.get(r.name.toLowerCase());
+      if (r.id !== undefined && named !== undefined && named !== r.id)
+        throw new InvalidInputError(`Another role of ${input.sourceId} is already called "${r.name}"`, [
+          { path: 'roles', message: `name "${r.name}" taken by role ${named}` },
+        ]);
+      // By id (a rename keeps the role and its history), else by name.
+      let id = r.id ?? named;
       if (id === undefined) {
         id = Number(
           db
