@@ -17,6 +17,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../core/store/db';
 import type { EventRow, NewEvent } from '../core/store/events';
+
+/** An event as the analyzer and its rules see it (the hash chain's columns left out). */
+export type AnalysedEvent = Omit<EventRow, 'prev_hash' | 'hash'>;
 import type { Store } from '../core/store/store';
 import {
   accountKeys,
@@ -33,7 +36,7 @@ export interface RuleContext {
   readonly db: Db;
   readonly store: Store;
   /** The events this batch consumed, oldest first (role events the analyzer wrote come in a later batch). */
-  readonly events: readonly EventRow[];
+  readonly events: readonly AnalysedEvent[];
   readonly now: Date;
   /** People whose accounts or status were re-derived in this batch. */
   readonly people: ReadonlySet<number>;
@@ -75,6 +78,8 @@ export interface ChunkResult {
   people: number;
   roleEvents: number;
   ms: number;
+  /** Of which the COMMIT. */
+  commitMs: number;
 }
 
 interface Touch {
@@ -85,6 +90,8 @@ interface Touch {
   actor: string | null;
   /** Re-correlation walk: an account alone in its person may move to a better match. */
   mayMove?: boolean;
+  /** Correlate even if the keys did not change (manual link / unlink, a key found to be shared). */
+  recorrelate?: boolean;
 }
 
 interface AccountRow {
@@ -118,6 +125,7 @@ interface StateRow {
   inactive_since: string | null;
   seat_roles: string;
   seat_idle: number;
+  label: string | null;
   flag: string | null;
   flag_people: string | null;
 }
@@ -131,9 +139,10 @@ interface PersonRow {
 
 type Flag = 'ambiguous' | 'conflicting_keys' | 'shared_key' | null;
 
-const AUDIT_TYPES = new Set(['role.granted', 'role.revoked', 'group.member_added', 'group.member_removed']);
-const ACCOUNT_TYPES = /^(user\.|group\.member_|role\.)/;
-const DAY = (iso: string): string => iso.slice(0, 10);
+const AUDIT_TYPES = new Set(['group.member_added', 'group.member_removed']);
+const ACCOUNT_TYPES = /^(user\.|group\.member_)/;
+/** A UTC day as days since 1970-01-01 (seat_deltas.day). */
+export const dayNumber = (iso: string): number => Math.floor(Date.parse(iso) / 86_400_000);
 const sameList = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function statements(db: Db) {
@@ -143,7 +152,10 @@ function statements(db: Db) {
       'INSERT INTO analysis_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
     maxSeq: db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM events'),
-    eventsAfter: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+    eventsAfter: db.prepare<[number, number], AnalysedEvent>(
+      `SELECT seq, type, source_id, account_id, group_id, person_id, subject, occurred_at, observed_at, actor, before, after, exchange_id
+         FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
     accountPk: db.prepare<[string, string], number>('SELECT pk FROM accounts WHERE source_id = ? AND id = ?').pluck(),
     groupPk: db.prepare<[string, string], number>('SELECT pk FROM groups WHERE source_id = ? AND id = ?').pluck(),
     sourceKind: db.prepare<[string], 'connection' | 'directory'>('SELECT kind FROM sources WHERE id = ?').pluck(),
@@ -184,12 +196,16 @@ function statements(db: Db) {
     state: db.prepare<[number], StateRow>('SELECT * FROM account_state WHERE account_pk = ?'),
     upsertState: db.prepare(
       `INSERT INTO account_state (account_pk, source_id, kind, person_id, email, external_id, employee_number, source_key, present, live,
-         inactive_since, flag, flag_people, analysed_at)
+         inactive_since, label, flag, flag_people, analysed_at)
        VALUES (@account_pk, @source_id, @kind, @person_id, @email, @external_id, @employee_number, @source_key, @present, @live,
-         @inactive_since, @flag, @flag_people, @now)
+         @inactive_since, @label, @flag, @flag_people, @now)
        ON CONFLICT (account_pk) DO UPDATE SET person_id = excluded.person_id, email = excluded.email, external_id = excluded.external_id,
          employee_number = excluded.employee_number, source_key = excluded.source_key, present = excluded.present, live = excluded.live,
-         inactive_since = excluded.inactive_since, flag = excluded.flag, flag_people = excluded.flag_people, analysed_at = excluded.analysed_at`,
+         inactive_since = excluded.inactive_since, label = excluded.label, flag = excluded.flag, flag_people = excluded.flag_people, analysed_at = excluded.analysed_at`,
+    ),
+    updateStateNarrow: db.prepare(
+      `UPDATE account_state SET present = @present, live = @live, inactive_since = @inactive_since, label = @label, analysed_at = @now
+        WHERE account_pk = @account_pk`,
     ),
     setAccountPerson: db.prepare<[number, number]>('UPDATE accounts SET person_id = ? WHERE pk = ?'),
     byEmail: db
@@ -240,7 +256,7 @@ function statements(db: Db) {
     ),
     personApps: db.prepare<[number], StateRow>("SELECT * FROM account_state WHERE person_id = ? AND kind = 'connection'"),
     setSeats: db.prepare<[string, number, number]>('UPDATE account_state SET seat_roles = ?, seat_idle = ? WHERE account_pk = ?'),
-    seatDelta: db.prepare<[string, number, string, number, number]>(
+    seatDelta: db.prepare<[string, number, number, number, number]>(
       `INSERT INTO seat_deltas (source_id, role_id, day, active, idle) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source_id, role_id, day) DO UPDATE SET active = active + excluded.active, idle = idle + excluded.idle`,
     ),
@@ -286,6 +302,8 @@ interface Analysed {
   live: boolean;
   /** Seats this account should hold now (connections): role ids, 0 for none; [] when not live. */
   seatRoles: number[] | null;
+  oldSeatRoles: number[];
+  oldSeatIdle: boolean;
   at: string;
 }
 
@@ -296,11 +314,13 @@ export class Analyzer {
   private readonly log: (message: string) => void;
   private readonly maxEvents: number;
   private readonly budgetMs: number;
-  private maxDirty = 250;
+  private maxDirty = 200;
+  private msPerUnit = 0.2;
   private kinds = new Map<string, 'connection' | 'directory'>();
   private roleMaps = new Map<string, RoleMap>();
   private groupMapped = new Map<string, boolean>();
   private normalizeText = '';
+  private rolesVersion: string | null = null;
   private normalize: EmailNormalizer = emailNormalizer(DEFAULT_CORRELATION);
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -406,6 +426,7 @@ export class Analyzer {
   /** A connection's role map changed: its accounts' roles are derived again (a walk). Call inside the write. */
   rolesChanged(sourceId: string): void {
     this.s.startWalk.run(`roles:${sourceId}`, sourceId, this.now().toISOString());
+    this.s.setMeta.run('roles_version', `${Date.now()}-${Math.random()}`);
     this.roleMaps.delete(sourceId);
     this.groupMapped.delete(sourceId);
     this.schedule(0);
@@ -419,7 +440,7 @@ export class Analyzer {
     if (!this.store.db.inTransaction) throw new Error('Analyzer.reanalyse must run inside Store.write');
     this.refreshSettings();
     const at = this.now().toISOString();
-    const dirty = new Map<number, Touch>(pks.map((pk) => [pk, { at, seq: null, exchangeId: null, actor: null }]));
+    const dirty = new Map<number, Touch>(pks.map((pk) => [pk, { at, seq: null, exchangeId: null, actor: null, recorrelate: true }]));
     const result = this.analyse(dirty, this.now());
     return new Map(result.analysed.map((a) => [a.pk, a.personId]));
   }
@@ -427,21 +448,33 @@ export class Analyzer {
   /** One bounded chunk in one transaction. */
   runChunk(): ChunkResult {
     const started = performance.now();
+    let inner = started;
     const out = this.store.write(() => {
       const now = this.now();
       this.refreshSettings();
-      this.roleMaps.clear();
-      this.groupMapped.clear();
+      // Role maps are cached until one changes (setRoleMap bumps roles_version, in any process).
+      const rolesVersion = this.s.meta.get('roles_version')?.value ?? '';
+      if (rolesVersion !== this.rolesVersion) {
+        this.rolesVersion = rolesVersion;
+        this.roleMaps.clear();
+        this.groupMapped.clear();
+      }
       const cursor = this.cursor;
-      const events = this.s.eventsAfter.all(cursor, this.maxEvents);
       const dirty = new Map<number, Touch>();
-      const consumed: EventRow[] = [];
+      const consumed: AnalysedEvent[] = [];
       let last = cursor;
-      for (const e of events) {
-        if (dirty.size >= this.maxDirty) break;
-        this.indexEvent(e, dirty, now);
-        consumed.push(e);
-        last = e.seq;
+      // Events in slices sized to the room left for dirty accounts: reading 2,000 events to use 20
+      // would cost more than analysing them.
+      while (consumed.length < this.maxEvents && dirty.size < this.maxDirty) {
+        const want = Math.min(this.maxEvents - consumed.length, Math.max(32, 2 * (this.maxDirty - dirty.size)));
+        const events = this.s.eventsAfter.all(last, want);
+        for (const e of events) {
+          if (dirty.size >= this.maxDirty) break;
+          this.indexEvent(e, dirty, now);
+          consumed.push(e);
+          last = e.seq;
+        }
+        if (events.length < want) break;
       }
       // State written without events: a directory's baseline. Marked by person_id IS NULL past a key marker.
       if (dirty.size < this.maxDirty) {
@@ -475,14 +508,17 @@ export class Analyzer {
       };
       for (const rule of this.rules) if (rule.onBatch) this.guard(rule, () => rule.onBatch!(ctx));
       if (last !== cursor) this.s.setMeta.run('cursor', String(last));
+      inner = performance.now();
       return { events: consumed.length, accounts: analysed.length, people: people.size, roleEvents };
     });
-    const ms = performance.now() - started;
-    // Adapt the account cap so a chunk takes about budgetMs on this machine.
-    if (out.accounts >= this.maxDirty / 2 && ms > this.budgetMs)
-      this.maxDirty = Math.max(20, Math.floor((this.maxDirty * this.budgetMs) / ms));
-    else if (ms < this.budgetMs / 2) this.maxDirty = Math.min(2000, Math.ceil(this.maxDirty * 1.25));
-    return { ...out, ms };
+    const ended = performance.now();
+    const ms = ended - started;
+    // The account cap follows the measured cost of work (an exponential average per account and
+    // per event), so a chunk takes about budgetMs on this machine, whatever the mix.
+    const units = out.accounts + out.events / 8;
+    if (units >= 8) this.msPerUnit = 0.7 * this.msPerUnit + 0.3 * (ms / units);
+    this.maxDirty = Math.max(10, Math.min(1000, Math.floor(this.budgetMs / this.msPerUnit)));
+    return { ...out, ms, commitMs: ended - inner };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -518,26 +554,20 @@ export class Analyzer {
     return m;
   }
 
-  private indexEvent(e: EventRow, dirty: Map<number, Touch>, now: Date): void {
+  private indexEvent(e: AnalysedEvent, dirty: Map<number, Touch>, now: Date): void {
+    if (e.type === 'role.granted' || e.type === 'role.revoked') return; // the analyzer's own: indexed when written
     let accountPk: number | null = null;
     if (e.account_id !== null && ACCOUNT_TYPES.test(e.type)) {
       accountPk = this.s.accountPk.get(e.source_id, e.account_id) ?? null;
       if (accountPk !== null) {
         this.s.insertAccountEvent.run(accountPk, e.seq);
-        if (!e.type.startsWith('role.')) {
-          const prev = dirty.get(accountPk);
-          // The latest change wins as the cause; its time is when it happened at the source.
-          if (!prev || prev.at <= e.occurred_at || prev.seq === null)
-            dirty.set(accountPk, { at: e.occurred_at, seq: e.seq, exchangeId: e.exchange_id, actor: e.actor });
-        }
+        const prev = dirty.get(accountPk);
+        // The latest change wins as the cause; its time is when it happened at the source.
+        if (!prev || prev.at <= e.occurred_at || prev.seq === null)
+          dirty.set(accountPk, { at: e.occurred_at, seq: e.seq, exchangeId: e.exchange_id, actor: e.actor });
       }
     }
     if (AUDIT_TYPES.has(e.type)) {
-      let roleId: number | null = null;
-      if (e.type.startsWith('role.')) {
-        const side = JSON.parse((e.type === 'role.granted' ? e.after : e.before) ?? 'null') as { roleId?: unknown } | null;
-        roleId = typeof side?.roleId === 'number' ? side.roleId : null;
-      }
       this.s.insertAudit.run({
         seq: e.seq,
         at: e.occurred_at,
@@ -545,7 +575,7 @@ export class Analyzer {
         source_id: e.source_id,
         account_pk: accountPk,
         group_pk: e.group_id !== null ? (this.s.groupPk.get(e.source_id, e.group_id) ?? null) : null,
-        role_id: roleId,
+        role_id: null,
       });
     }
     // A renamed group may change the roles of all its members: derive the app's roles again.
@@ -559,8 +589,11 @@ export class Analyzer {
   private analyse(dirty: Map<number, Touch>, now: Date): { analysed: Analysed[]; people: Set<number>; roleEvents: number } {
     const nowIso = now.toISOString();
     const analysed: Analysed[] = [];
+    // People to derive again, with their row as it was before this batch.
     const touchedPeople = new Map<number, PersonRow | null>();
     const newEvents: NewEvent[] = [];
+    /** The account (pk) of each new role event. */
+    const roleEventAccount: number[] = [];
     const remember = (id: number | null) => {
       if (id !== null && !touchedPeople.has(id)) touchedPeople.set(id, this.s.person.get(id) ?? null);
     };
@@ -582,29 +615,75 @@ export class Analyzer {
       const keys = accountKeys(a, kind, this.normalize);
       const present = a.deleted_at === null;
       const live = present && a.active === 1;
+      const label = a.display_name ?? a.user_name;
       const previousPerson = state?.person_id ?? a.person_id;
-      remember(previousPerson);
-      const { personId, flag, flagPeople } = this.correlate(a, kind, keys, previousPerson, touch.mayMove === true, nowIso);
-      // the target's before-state is read before this account joins it
-      remember(personId);
+      const sameKeys =
+        state !== undefined &&
+        state.email === keys.email &&
+        state.external_id === keys.externalId &&
+        state.employee_number === keys.employeeNumber &&
+        state.source_key === keys.sourceKey;
+      // Most changes (an attribute, a group, a status) leave the keys alone, and a person, once
+      // assigned, is kept: correlation runs only when the keys changed, or when asked to.
+      let correlation: { personId: number; flag: Flag; flagPeople: number[] };
+      if (sameKeys && state.person_id !== null && !touch.mayMove && !touch.recorrelate)
+        correlation = {
+          personId: state.person_id,
+          flag: state.flag as Flag,
+          flagPeople: JSON.parse(state.flag_people ?? '[]') as number[],
+        };
+      else correlation = this.correlate(a, kind, keys, previousPerson, touch.mayMove === true, nowIso);
+      const { personId, flag, flagPeople } = correlation;
       const wasLive = state ? state.live === 1 : false;
       const inactiveSince = live ? null : state && state.live === 0 ? (state.inactive_since ?? at) : at;
-      this.s.upsertState.run({
-        account_pk: pk,
-        source_id: a.source_id,
-        kind,
-        person_id: personId,
-        email: keys.email,
-        external_id: keys.externalId,
-        employee_number: keys.employeeNumber,
-        source_key: keys.sourceKey,
-        present: present ? 1 : 0,
-        live: live ? 1 : 0,
-        inactive_since: inactiveSince,
-        flag,
-        flag_people: flagPeople.length ? JSON.stringify(flagPeople) : null,
-        now: nowIso,
-      });
+      const flagText = flagPeople.length ? JSON.stringify(flagPeople) : null;
+      const personChanged =
+        !state ||
+        state.person_id !== personId ||
+        state.live !== (live ? 1 : 0) ||
+        state.present !== (present ? 1 : 0) ||
+        state.email !== keys.email ||
+        state.label !== label ||
+        state.flag !== flag;
+      if (state && sameKeys && state.person_id === personId && state.flag === flag && state.flag_people === flagText) {
+        // nothing indexed changed: a narrow update that touches no index
+        if (
+          state.live !== (live ? 1 : 0) ||
+          state.present !== (present ? 1 : 0) ||
+          state.inactive_since !== inactiveSince ||
+          state.label !== label
+        )
+          this.s.updateStateNarrow.run({
+            account_pk: pk,
+            present: present ? 1 : 0,
+            live: live ? 1 : 0,
+            inactive_since: inactiveSince,
+            label,
+            now: nowIso,
+          });
+      } else {
+        this.s.upsertState.run({
+          account_pk: pk,
+          source_id: a.source_id,
+          kind,
+          person_id: personId,
+          email: keys.email,
+          external_id: keys.externalId,
+          employee_number: keys.employeeNumber,
+          source_key: keys.sourceKey,
+          present: present ? 1 : 0,
+          live: live ? 1 : 0,
+          inactive_since: inactiveSince,
+          label,
+          flag,
+          flag_people: flagText,
+          now: nowIso,
+        });
+      }
+      if (personChanged) {
+        remember(previousPerson);
+        remember(personId);
+      }
       if (a.person_id !== personId) this.s.setAccountPerson.run(personId, pk);
       if (flag === 'shared_key' && keys.email && state?.flag !== 'shared_key') {
         // Two people share this email: every other account that went by it is looked at again
@@ -613,7 +692,7 @@ export class Analyzer {
           if (dirty.has(other)) continue;
           const row = this.s.account.get(other);
           if (!row) continue;
-          const t: Touch = { at: '', seq: null, exchangeId: null, actor: null };
+          const t: Touch = { at: '', seq: null, exchangeId: null, actor: null, recorrelate: true };
           dirty.set(other, t);
           queue.push({ a: row, touch: t, kind: this.kindOf(row.source_id) });
         }
@@ -621,7 +700,9 @@ export class Analyzer {
 
       let seatRoles: number[] | null = null;
       if (kind === 'connection') {
+        const before = newEvents.length;
         const roles = this.deriveRoles(a, present, personId, touch, nowIso, newEvents);
+        for (let k = before; k < newEvents.length; k++) roleEventAccount.push(pk);
         seatRoles = live ? (roles.length ? roles : [0]) : [];
         if (previousPerson !== null && previousPerson !== personId) {
           // moved to another person: its open deprovisioning belonged to the old one
@@ -633,10 +714,23 @@ export class Analyzer {
           }
         }
       }
-      analysed.push({ pk, sourceId: a.source_id, kind, personId, previousPerson, wasLive, live, seatRoles, at });
+      analysed.push({
+        pk,
+        sourceId: a.source_id,
+        kind,
+        personId,
+        previousPerson,
+        wasLive,
+        live,
+        seatRoles,
+        oldSeatRoles: state ? (JSON.parse(state.seat_roles) as number[]) : [],
+        oldSeatIdle: state?.seat_idle === 1,
+        at,
+      });
     }
 
-    // 2. People: status, and what a change of status means for seats and deprovisioning.
+    // 2. People whose accounts changed in a way that matters to them: status, and what a change of
+    // status means for seats and deprovisioning.
     const byPerson = new Map<number, Analysed[]>();
     for (const x of analysed) {
       const list = byPerson.get(x.personId) ?? [];
@@ -644,20 +738,26 @@ export class Analyzer {
       byPerson.set(x.personId, list);
     }
     const idleOf = new Map<number, boolean>();
-    const transitionAt = new Map<number, string>();
+    const flipped = new Map<number, string>();
+    const appsCache = new Map<number, StateRow[]>();
+    const personApps = (id: number): StateRow[] => {
+      let list = appsCache.get(id);
+      if (!list) appsCache.set(id, (list = this.s.personApps.all(id)));
+      return list;
+    };
     for (const [id, before] of touchedPeople) {
       const mine = byPerson.get(id) ?? [];
       const dirAt = mine.filter((x) => x.kind === 'directory').map((x) => x.at);
       const t = (dirAt.length ? dirAt : mine.map((x) => x.at)).reduce((m, x) => (x > m ? x : m), '') || nowIso;
-      transitionAt.set(id, t);
       const c = this.s.personCounts.get(id)!;
       const wasIdle = before !== null && before.directory_accounts > 0 && before.directory_active === 0;
       const isIdle = c.dirs > 0 && c.dir_active === 0;
       idleOf.set(id, isIdle);
+      if (wasIdle !== isIdle) flipped.set(id, t);
       let leftAt = before?.left_at ?? null;
       if (!wasIdle && isIdle) {
         leftAt = t;
-        for (const acc of this.s.personApps.all(id)) {
+        for (const acc of personApps(id)) {
           if (acc.live === 1) this.openDeprovision(acc, id, t);
           else if (acc.inactive_since !== null && acc.inactive_since >= t) {
             this.s.insertDeprovision.run({
@@ -702,30 +802,67 @@ export class Analyzer {
       });
     }
 
-    // 3. Seats: each app account of a touched person holds the seats it should, idle or not.
-    const seatsOf = new Map(analysed.filter((x) => x.seatRoles !== null).map((x) => [x.pk, x]));
-    for (const id of touchedPeople.keys()) {
-      const idle = idleOf.get(id) ?? false;
-      for (const acc of this.s.personApps.all(id)) {
-        const mine = seatsOf.get(acc.account_pk);
-        const oldRoles = JSON.parse(acc.seat_roles) as number[];
-        const roles = mine?.seatRoles ?? oldRoles;
-        const oldIdle = acc.seat_idle === 1;
-        if (sameList(roles, oldRoles) && (oldIdle === idle || roles.length === 0)) continue;
-        const day = DAY(mine?.at ?? transitionAt.get(id) ?? nowIso);
-        const delta = new Map<number, [number, number]>();
-        for (const r of oldRoles) delta.set(r, [-1, oldIdle ? -1 : 0]);
-        for (const r of roles) {
-          const d = delta.get(r) ?? [0, 0];
-          delta.set(r, [d[0] + 1, d[1] + (idle ? 1 : 0)]);
-        }
-        for (const [role, [act, idl]] of delta) if (act !== 0 || idl !== 0) this.s.seatDelta.run(acc.source_id, role, day, act, idl);
-        this.s.setSeats.run(JSON.stringify(roles), roles.length && idle ? 1 : 0, acc.account_pk);
+    // 3. Seats: every app account analysed holds the seats it should, idle when its person is; the
+    // other app accounts of a person whose idleness flipped follow.
+    const idleCache = new Map<number, boolean>();
+    const personIdle = (id: number): boolean => {
+      const known = idleOf.get(id) ?? idleCache.get(id);
+      if (known !== undefined) return known;
+      const p = this.s.person.get(id);
+      const idle = p !== undefined && p.directory_accounts > 0 && p.directory_active === 0;
+      idleCache.set(id, idle);
+      return idle;
+    };
+    const handled = new Set<number>();
+    for (const x of analysed) {
+      if (x.seatRoles === null) continue;
+      handled.add(x.pk);
+      this.applySeats(x.pk, x.sourceId, x.oldSeatRoles, x.oldSeatIdle, x.seatRoles, personIdle(x.personId), x.at);
+    }
+    for (const [id, t] of flipped) {
+      const idle = idleOf.get(id)!;
+      for (const acc of personApps(id)) {
+        if (handled.has(acc.account_pk)) continue;
+        const roles = JSON.parse(acc.seat_roles) as number[];
+        this.applySeats(acc.account_pk, acc.source_id, roles, acc.seat_idle === 1, roles, idle, t);
       }
     }
 
-    if (newEvents.length) this.store.events.append(newEvents);
+    if (newEvents.length) {
+      // The analyzer's own events are indexed as they are written (it is their only writer), and
+      // skipped when the cursor reaches them.
+      const seqs = this.store.events.append(newEvents);
+      newEvents.forEach((e, i) => {
+        const pk = roleEventAccount[i]!;
+        const side = (e.type === 'role.granted' ? e.after : e.before) as { roleId: number };
+        this.s.insertAccountEvent.run(pk, seqs[i]!);
+        this.s.insertAudit.run({
+          seq: seqs[i]!,
+          at: e.occurredAt ?? e.observedAt,
+          type: e.type,
+          source_id: e.sourceId,
+          account_pk: pk,
+          group_pk: null,
+          role_id: side.roleId,
+        });
+      });
+    }
     return { analysed, people: new Set(touchedPeople.keys()), roleEvents: newEvents.length };
+  }
+
+  /** Moves an account's seats from what seat_deltas counts for it to what it holds now. */
+  private applySeats(pk: number, sourceId: string, oldRoles: number[], oldIdle: boolean, roles: number[], idle: boolean, at: string): void {
+    const newIdle = roles.length > 0 && idle;
+    if (sameList(roles, oldRoles) && (oldIdle === newIdle || roles.length === 0)) return;
+    const day = dayNumber(at);
+    const delta = new Map<number, [number, number]>();
+    for (const r of oldRoles) delta.set(r, [-1, oldIdle ? -1 : 0]);
+    for (const r of roles) {
+      const d = delta.get(r) ?? [0, 0];
+      delta.set(r, [d[0] + 1, d[1] + (newIdle ? 1 : 0)]);
+    }
+    for (const [role, [act, idl]] of delta) if (act !== 0 || idl !== 0) this.s.seatDelta.run(sourceId, role, day, act, idl);
+    this.s.setSeats.run(JSON.stringify(roles), newIdle ? 1 : 0, pk);
   }
 
   private openDeprovision(acc: StateRow, personId: number, leftAt: string): void {

@@ -9,7 +9,7 @@ import { InvalidCursorError, toApiEvent } from '../core/queries';
 import type { Db } from '../core/store/db';
 import type { EventRow } from '../core/store/events';
 import type { Store } from '../core/store/store';
-import type { Analyzer } from './analyzer';
+import { dayNumber, type Analyzer } from './analyzer';
 import { parseAttributePath } from './roles';
 
 type PersonStatus = 'active' | 'leaving' | 'gone';
@@ -329,23 +329,25 @@ const dayAfter = (day: string): string => new Date(Date.parse(`${day}T00:00:00.0
 export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): CallOutput<'getSeatSeries'> {
   const days: string[] = [];
   for (let d = input.from; d <= input.to; d = dayAfter(d)) days.push(d);
+  const from = dayNumber(`${input.from}T00:00:00.000Z`);
   const where = ['d.day <= @to'];
-  const params: Record<string, unknown> = { to: input.to };
+  const params: Record<string, unknown> = { to: dayNumber(`${input.to}T00:00:00.000Z`) };
   if (input.sourceIds) {
     where.push(`d.source_id IN (${input.sourceIds.map((id, i) => ((params[`s${i}`] = id), `@s${i}`)).join(', ')})`);
   }
+  let order = 'd.source_id, d.role_id, d.day';
   if (input.role !== undefined) {
+    // through the role index: one range per role id
     where.push('d.role_id IN (SELECT id FROM roles WHERE name = @role COLLATE NOCASE)');
     params.role = input.role;
+    order = 'd.role_id, d.source_id, d.day';
   }
+  // The deltas in key order, summed here: one pass over an index range, no window machinery.
   const rows = db
-    .prepare<Record<string, unknown>, { source_id: string; role_id: number; day: string; active: number; idle: number }>(
-      `SELECT d.source_id, d.role_id, d.day,
-              sum(d.active) OVER w AS active, sum(d.idle) OVER w AS idle
-         FROM seat_deltas d WHERE ${where.join(' AND ')}
-       WINDOW w AS (PARTITION BY d.source_id, d.role_id ORDER BY d.day ROWS UNBOUNDED PRECEDING)
-       ORDER BY d.source_id, d.role_id, d.day`,
+    .prepare<Record<string, unknown>, [string, number, number, number, number]>(
+      `SELECT d.source_id, d.role_id, d.day, d.active, d.idle FROM seat_deltas d WHERE ${where.join(' AND ')} ORDER BY ${order}`,
     )
+    .raw(true)
     .all(params);
   const sources = new Map(
     db
@@ -362,18 +364,27 @@ export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): 
       .map((r) => [r.id, r]),
   );
   const series = new Map<string, CallOutput<'getSeatSeries'>['series'][number]>();
-  const dayIndex = new Map(days.map((d, i) => [d, i]));
   // Per series: the running totals at the days that have a row (-1: no row that day), then carried forward.
   const set = new Map<string, Int8Array>();
-  for (const r of rows) {
-    const key = `${r.source_id}\u0000${r.role_id}`;
+  let runActive = 0;
+  let runIdle = 0;
+  let currentKey = '';
+  for (const [sourceId, roleId, day, dActive, dIdle] of rows) {
+    const key = `${sourceId}\u0000${roleId}`;
+    if (key !== currentKey) {
+      currentKey = key;
+      runActive = 0;
+      runIdle = 0;
+    }
+    runActive += dActive;
+    runIdle += dIdle;
     let s = series.get(key);
     if (!s) {
-      const role = r.role_id === 0 ? undefined : roles.get(r.role_id);
+      const role = roleId === 0 ? undefined : roles.get(roleId);
       s = {
-        sourceId: r.source_id,
-        app: sources.get(r.source_id) ?? r.source_id,
-        roleId: r.role_id === 0 ? null : r.role_id,
+        sourceId,
+        app: sources.get(sourceId) ?? sourceId,
+        roleId: roleId === 0 ? null : roleId,
         role: role?.name ?? null,
         billed: role ? role.billed === 1 : true,
         privileged: role ? role.privileged === 1 : false,
@@ -384,10 +395,10 @@ export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): 
       series.set(key, s);
       set.set(key, new Int8Array(days.length));
     }
-    // Rows before the range set the starting point (the last of them wins: rows come in day order).
-    const i = r.day < input.from ? 0 : dayIndex.get(r.day)!;
-    s.active[i] = r.active;
-    s.idle[i] = r.idle;
+    // Days before the range set the starting point (the last of them wins: rows come in day order).
+    const i = day < from ? 0 : day - from;
+    s.active[i] = runActive;
+    s.idle[i] = runIdle;
     set.get(key)![i] = 1;
   }
   for (const [key, s] of series) {
@@ -550,6 +561,36 @@ export function medianHoursToDeprovision(db: Db, now: Date): number | null {
     .all(since)
     .sort((a, b) => a - b);
   return hours(median(list));
+}
+
+/** The existing getDashboard call, its seat and deprovisioning figures from the analysis. */
+export function getDashboard(db: Db, now: Date): CallOutput<'getDashboard'> {
+  const openAlerts = { high: 0, medium: 0, low: 0 };
+  for (const r of db
+    .prepare<[], { severity: 'high' | 'medium' | 'low'; n: number }>(
+      `SELECT severity, count(*) AS n FROM alerts WHERE status <> 'resolved' GROUP BY severity`,
+    )
+    .all())
+    openAlerts[r.severity] = r.n;
+  const billed = getSeats(db).rows.filter((s) => s.billed);
+  const sources = db
+    .prepare<[], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM sources WHERE removed_at IS NULL GROUP BY kind')
+    .all();
+  return {
+    openAlerts,
+    activeSeats: billed.reduce((n, s) => n + s.active, 0),
+    idleSeats: billed.reduce((n, s) => n + s.idle, 0),
+    eventsLast24h:
+      db
+        .prepare<[string], number>('SELECT count(*) FROM events WHERE occurred_at >= ?')
+        .pluck()
+        .get(new Date(now.getTime() - 24 * HOUR).toISOString()) ?? 0,
+    medianHoursToDeprovision: medianHoursToDeprovision(db, now),
+    sources: {
+      connections: sources.find((s) => s.kind === 'connection')?.n ?? 0,
+      directories: sources.find((s) => s.kind === 'directory')?.n ?? 0,
+    },
+  };
 }
 
 export function getAnalysisSummary(db: Db, analyzer: Analyzer, now: Date): CallOutput<'getAnalysisSummary'> {

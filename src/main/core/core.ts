@@ -109,7 +109,7 @@ export function createCore(options: CoreOptions): Core {
       scimOrigin,
       host: options.host,
     }),
-    getDashboard: () => ({ ...q.getDashboard(store.db, now()), medianHoursToDeprovision: aq.medianHoursToDeprovision(store.db, now()) }),
+    getDashboard: () => aq.getDashboard(store.db, now()),
     listEvents: (input) => q.listEvents(store.db, input),
     listAlerts: (input) => q.listAlerts(store.db, input),
     listPeople: (input) => aq.listPeople(store.db, input),

@@ -27,6 +27,8 @@ ALTER TABLE people ADD COLUMN app_active INTEGER NOT NULL DEFAULT 0;
 -- when the person last stopped being active in every directory (null while active in one)
 ALTER TABLE people ADD COLUMN left_at TEXT;
 CREATE INDEX people_name_key ON people (name_key);
+-- the dashboard's people per status (covering)
+CREATE INDEX people_status ON people (status, account_count);
 
 ALTER TABLE roles ADD COLUMN removed_at TEXT;
 CREATE INDEX role_mappings_role ON role_mappings (role_id);
@@ -48,6 +50,8 @@ CREATE TABLE account_state (
   -- the seats counted for this account in seat_deltas: role ids (0 = no mapped role), and whether idle
   seat_roles       TEXT NOT NULL DEFAULT '[]',
   seat_idle        INTEGER NOT NULL DEFAULT 0 CHECK (seat_idle IN (0, 1)),
+  -- display name (or userName) as last analysed: a change renames the person
+  label            TEXT,
   flag             TEXT CHECK (flag IN ('ambiguous', 'conflicting_keys', 'shared_key')),
   flag_people      TEXT,
   analysed_at      TEXT NOT NULL
@@ -65,18 +69,18 @@ CREATE TABLE account_events (
   PRIMARY KEY (account_pk, seq)
 ) STRICT, WITHOUT ROWID;
 
--- Role and group-membership events, ordered by when they happened.
+-- Role and group-membership events, ordered by when they happened (the table is its own index on
+-- time; one index per filter).
 CREATE TABLE audit_events (
-  seq         INTEGER PRIMARY KEY,
   at          TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
   type        TEXT NOT NULL,
   source_id   TEXT NOT NULL,
   account_pk  INTEGER,
   group_pk    INTEGER,
-  role_id     INTEGER
-) STRICT;
-CREATE INDEX audit_at ON audit_events (at, seq);
-CREATE INDEX audit_type ON audit_events (type, at, seq);
+  role_id     INTEGER,
+  PRIMARY KEY (at, seq)
+) STRICT, WITHOUT ROWID;
 CREATE INDEX audit_source ON audit_events (source_id, at, seq);
 CREATE INDEX audit_account ON audit_events (account_pk, at, seq);
 CREATE INDEX audit_group ON audit_events (group_pk, at, seq) WHERE group_pk IS NOT NULL;
@@ -86,11 +90,14 @@ CREATE TABLE seat_deltas (
   source_id  TEXT NOT NULL,
   -- 0: accounts no mapping gives a role
   role_id    INTEGER NOT NULL,
-  day        TEXT NOT NULL,
+  -- UTC day as days since 1970-01-01 (a small integer: a year of 50 apps is read in one pass)
+  day        INTEGER NOT NULL,
   active     INTEGER NOT NULL DEFAULT 0,
   idle       INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (source_id, role_id, day)
 ) STRICT, WITHOUT ROWID;
+-- a role's series across apps
+CREATE INDEX seat_deltas_role ON seat_deltas (role_id, source_id, day, active, idle);
 
 CREATE TABLE deprovisions (
   id            INTEGER PRIMARY KEY,
