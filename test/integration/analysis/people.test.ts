@@ -103,6 +103,8 @@ describe('people across Okta and the apps', () => {
     const rest = await o.call('getPerson', { id: p, eventsLimit: 100, eventsCursor: first.events.nextCursor! });
     const seqs = [...first.events.items, ...rest.events.items].map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    // The Timeline's per-person filter reads the same index.
+    expect((await o.call('listEvents', { personId: p, limit: 100 })).items.map((e) => e.seq)).toEqual(seqs);
     expect(new Set([...first.events.items, ...rest.events.items].map((e) => e.type))).toEqual(
       new Set(['user.created', 'user.updated', 'user.deleted']),
     );
