@@ -92,24 +92,29 @@ export function searchPeople(db: Db, input: CallParsedInput<'searchPeople'>): Ca
     const r = page(rows, input.limit, (last) => encode([last.id]));
     return { items: r.items.map(toPerson), nextCursor: r.nextCursor };
   }
-  // Name prefix and email prefix: two index ranges, merged by (term, id). A person whose name and
-  // email both match is listed once, under the name.
+  // Name prefix and email prefix: two index ranges, merged here by (term, id). A person whose
+  // name and email both match is listed once, under the name. The email range is read only up to
+  // the name range's last term when that one filled a page: below it nothing can make the page.
   const cursor = decode<[string, number]>(input.cursor, ['s', 'n']);
   Object.assign(params, { q, qEnd: prefixEnd(q), cTerm: cursor?.[0] ?? '', cId: cursor?.[1] ?? 0 });
-  const rows = db
+  const byName = db
     .prepare<Record<string, unknown>, PersonRow & { term: string }>(
-      `SELECT * FROM (
-         SELECT * FROM (SELECT p.name_key AS term, ${PERSON_COLUMNS} FROM people p
-                         WHERE p.name_key >= @q AND p.name_key < @qEnd AND (p.name_key, p.id) > (@cTerm, @cId) AND ${extra}
-                         ORDER BY p.name_key, p.id LIMIT @limit)
-         UNION ALL
-         SELECT * FROM (SELECT p.primary_email AS term, ${PERSON_COLUMNS} FROM people p
-                         WHERE p.primary_email >= @q AND p.primary_email < @qEnd AND (p.primary_email, p.id) > (@cTerm, @cId)
-                           AND NOT (coalesce(p.name_key, '') >= @q AND coalesce(p.name_key, '') < @qEnd) AND ${extra}
-                         ORDER BY p.primary_email, p.id LIMIT @limit))
-       ORDER BY term, id LIMIT @limit`,
+      `SELECT p.name_key AS term, ${PERSON_COLUMNS} FROM people p
+        WHERE p.name_key >= @q AND p.name_key < @qEnd AND (p.name_key, p.id) > (@cTerm, @cId) AND ${extra}
+        ORDER BY p.name_key, p.id LIMIT @limit`,
     )
     .all(params);
+  const emailEnd = byName.length === input.limit + 1 ? byName[byName.length - 1]!.term : null;
+  const byEmail = db
+    .prepare<Record<string, unknown>, PersonRow & { term: string }>(
+      `SELECT p.primary_email AS term, ${PERSON_COLUMNS} FROM people p
+        WHERE p.primary_email >= @q AND p.primary_email < @qEnd AND (p.primary_email, p.id) > (@cTerm, @cId)
+          AND (@emailEnd IS NULL OR p.primary_email <= @emailEnd)
+          AND NOT (coalesce(p.name_key, '') >= @q AND coalesce(p.name_key, '') < @qEnd) AND ${extra}
+        ORDER BY p.primary_email, p.id LIMIT @limit`,
+    )
+    .all({ ...params, emailEnd });
+  const rows = [...byName, ...byEmail].sort((a, b) => (a.term < b.term ? -1 : a.term > b.term ? 1 : a.id - b.id)).slice(0, input.limit + 1);
   const r = page(rows, input.limit, (last) => encode([last.term, last.id]));
   return { items: r.items.map(toPerson), nextCursor: r.nextCursor };
 }
@@ -368,18 +373,17 @@ export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): 
   const set = new Map<string, Int8Array>();
   let runActive = 0;
   let runIdle = 0;
-  let currentKey = '';
+  let prevSource = '';
+  let prevRole = -1;
+  let s: CallOutput<'getSeatSeries'>['series'][number] | undefined;
+  let marks: Int8Array | undefined;
   for (const [sourceId, roleId, day, dActive, dIdle] of rows) {
-    const key = `${sourceId}\u0000${roleId}`;
-    if (key !== currentKey) {
-      currentKey = key;
+    if (sourceId !== prevSource || roleId !== prevRole) {
+      // rows come grouped by series, each in day order
+      prevSource = sourceId;
+      prevRole = roleId;
       runActive = 0;
       runIdle = 0;
-    }
-    runActive += dActive;
-    runIdle += dIdle;
-    let s = series.get(key);
-    if (!s) {
       const role = roleId === 0 ? undefined : roles.get(roleId);
       s = {
         sourceId,
@@ -392,14 +396,18 @@ export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): 
         active: new Array<number>(days.length).fill(0),
         idle: new Array<number>(days.length).fill(0),
       };
+      marks = new Int8Array(days.length);
+      const key = `${sourceId}\u0000${roleId}`;
       series.set(key, s);
-      set.set(key, new Int8Array(days.length));
+      set.set(key, marks);
     }
+    runActive += dActive;
+    runIdle += dIdle;
     // Days before the range set the starting point (the last of them wins: rows come in day order).
     const i = day < from ? 0 : day - from;
-    s.active[i] = runActive;
-    s.idle[i] = runIdle;
-    set.get(key)![i] = 1;
+    s!.active[i] = runActive;
+    s!.idle[i] = runIdle;
+    marks![i] = 1;
   }
   for (const [key, s] of series) {
     const marks = set.get(key)!;
@@ -608,7 +616,8 @@ export function getAnalysisSummary(db: Db, analyzer: Analyzer, now: Date): CallO
     .prepare<[], { status: PersonStatus; n: number }>('SELECT status, count(*) AS n FROM people WHERE account_count > 0 GROUP BY status')
     .all())
     people[r.status] = r.n;
-  people.flagged = db.prepare<[], number>('SELECT count(DISTINCT person_id) FROM account_state WHERE flag IS NOT NULL').pluck().get() ?? 0;
+  people.flagged =
+    db.prepare<[], number>('SELECT count(*) FROM (SELECT DISTINCT person_id FROM account_state WHERE flag IS NOT NULL)').pluck().get() ?? 0;
   const head = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
   return {
     openAlerts,

@@ -61,7 +61,8 @@ CREATE INDEX account_state_external_id ON account_state (external_id) WHERE exte
 CREATE INDEX account_state_employee ON account_state (employee_number) WHERE employee_number IS NOT NULL;
 CREATE INDEX account_state_source_key ON account_state (source_key) WHERE source_key IS NOT NULL;
 CREATE INDEX account_state_person ON account_state (person_id);
-CREATE INDEX account_state_flag ON account_state (flag) WHERE flag IS NOT NULL;
+-- flagged accounts by person (the people list's flag, the dashboard's count)
+CREATE INDEX account_state_flagged ON account_state (person_id) WHERE flag IS NOT NULL;
 
 CREATE TABLE account_events (
   account_pk  INTEGER NOT NULL,
