@@ -177,6 +177,25 @@ function statements(db: Db) {
       'SELECT name, source_id, after_pk FROM analysis_walks ORDER BY started_at, name',
     ),
     anyWalk: db.prepare<[], number>('SELECT 1 FROM analysis_walks LIMIT 1').pluck(),
+    anyPending: db.prepare<[], number>('SELECT 1 FROM analysis_pending LIMIT 1').pluck(),
+    pending: db.prepare<
+      [number],
+      {
+        account_pk: number;
+        at: string;
+        seq: number | null;
+        exchange_id: number | null;
+        actor: string | null;
+        may_move: number;
+        recorrelate: number;
+      }
+    >('SELECT * FROM analysis_pending ORDER BY account_pk LIMIT ?'),
+    unpend: db.prepare<[number]>('DELETE FROM analysis_pending WHERE account_pk = ?'),
+    pend: db.prepare<[number, string, number | null, number | null, string | null, number, number]>(
+      `INSERT INTO analysis_pending (account_pk, at, seq, exchange_id, actor, may_move, recorrelate) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account_pk) DO UPDATE SET at = excluded.at, seq = excluded.seq, exchange_id = excluded.exchange_id,
+         actor = excluded.actor, may_move = max(may_move, excluded.may_move), recorrelate = max(recorrelate, excluded.recorrelate)`,
+    ),
     startWalk: db.prepare<[string, string | null, string]>(
       `INSERT INTO analysis_walks (name, source_id, after_pk, started_at) VALUES (?, ?, 0, ?)
        ON CONFLICT (name) DO UPDATE SET after_pk = 0, started_at = excluded.started_at`,
@@ -354,7 +373,7 @@ export class Analyzer {
   hasWork(): boolean {
     if ((this.s.maxSeq.get()?.m ?? 0) > this.cursor) return true;
     if (this.s.anyNullPersonAfter.get(Number(this.s.meta.get('null_after')?.value ?? 0)) !== undefined) return true;
-    return this.s.anyWalk.get() !== undefined;
+    return this.s.anyWalk.get() !== undefined || this.s.anyPending.get() !== undefined;
   }
 
   /** Runs chunks until there is nothing left, yielding to the event loop between chunks. */
@@ -461,6 +480,18 @@ export class Analyzer {
       }
       const cursor = this.cursor;
       const dirty = new Map<number, Touch>();
+      // Accounts an earlier chunk had no time for come first.
+      for (const p of this.s.pending.all(this.maxDirty)) {
+        this.s.unpend.run(p.account_pk);
+        dirty.set(p.account_pk, {
+          at: p.at,
+          seq: p.seq,
+          exchangeId: p.exchange_id,
+          actor: p.actor,
+          mayMove: p.may_move === 1,
+          recorrelate: p.recorrelate === 1,
+        });
+      }
       const consumed: AnalysedEvent[] = [];
       let last = cursor;
       // Events in slices sized to the room left for dirty accounts: reading 2,000 events to use 20
@@ -497,7 +528,7 @@ export class Analyzer {
         if (pks.length < room) this.s.endWalk.run(w.name);
         else this.s.advanceWalk.run(pks[pks.length - 1]!, w.name);
       }
-      const { analysed, people, roleEvents } = this.analyse(dirty, now);
+      const { analysed, people, roleEvents } = this.analyse(dirty, now, started + this.budgetMs * 0.6);
       const ctx: RuleContext = {
         db: this.store.db,
         store: this.store,
@@ -586,7 +617,16 @@ export class Analyzer {
     }
   }
 
-  private analyse(dirty: Map<number, Touch>, now: Date): { analysed: Analysed[]; people: Set<number>; roleEvents: number } {
+  /**
+   * Analyses the dirty accounts, then their people and seats. Past `deadline` (performance.now())
+   * the remaining accounts are deferred to analysis_pending, in this transaction: the chunk stays
+   * within its time budget whatever the mix, and nothing consumed is lost.
+   */
+  private analyse(
+    dirty: Map<number, Touch>,
+    now: Date,
+    deadline = Number.POSITIVE_INFINITY,
+  ): { analysed: Analysed[]; people: Set<number>; roleEvents: number } {
     const nowIso = now.toISOString();
     const analysed: Analysed[] = [];
     // People to derive again, with their row as it was before this batch.
@@ -609,6 +649,13 @@ export class Analyzer {
     queue.sort((x, y) => (x.kind === y.kind ? x.a.pk - y.a.pk : x.kind === 'directory' ? -1 : 1));
     for (let qi = 0; qi < queue.length; qi++) {
       const { a, touch, kind } = queue[qi]!;
+      if (qi > 0 && (qi & 7) === 0 && performance.now() > deadline) {
+        for (const rest of queue.slice(qi)) {
+          const t = rest.touch;
+          this.s.pend.run(rest.a.pk, t.at || rest.a.updated_at, t.seq, t.exchangeId, t.actor, t.mayMove ? 1 : 0, t.recorrelate ? 1 : 0);
+        }
+        break;
+      }
       const pk = a.pk;
       const at = touch.at || a.updated_at;
       const state = this.s.state.get(pk);

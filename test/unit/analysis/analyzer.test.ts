@@ -48,6 +48,23 @@ describe('Analyzer', () => {
     expect(count("SELECT count(*) FROM people WHERE status = 'gone'")).toBe(10);
   });
 
+  it('defers the accounts a chunk has no time for to the next one, losing none of their causes', async () => {
+    const applier = new DirectoryApplier(store, 'dir', iso);
+    applier.applyPage({ users: ids(60).map((id) => user(id)) });
+    // a budget no chunk can meet: each analyses a few accounts and defers the rest
+    const analyzer = new Analyzer(store, { now: () => new Date(clock.t), budgetMs: 0.0001 });
+    const first = analyzer.runChunk();
+    expect(first.events).toBe(60);
+    expect(first.accounts).toBeLessThan(60);
+    expect(count('SELECT count(*) FROM analysis_pending')).toBe(60 - first.accounts);
+    await analyzer.runUntilIdle();
+    expect(count('SELECT count(*) FROM analysis_pending')).toBe(0);
+    expect(count('SELECT count(*) FROM accounts WHERE person_id IS NULL')).toBe(0);
+    // every account's timeline has its event, and the people were created once each
+    expect(count('SELECT count(*) FROM account_events')).toBe(60);
+    expect(count('SELECT count(*) FROM people WHERE account_count = 1')).toBe(60);
+  });
+
   it('runs rules inside its transaction: what a rule writes commits with the cursor; a failing rule is rolled back alone', async () => {
     const logs: string[] = [];
     const analyzer = new Analyzer(store, { now: () => new Date(clock.t), log: (m) => logs.push(m) });

@@ -122,6 +122,18 @@ CREATE TABLE analysis_meta (
   value  TEXT NOT NULL
 ) STRICT;
 
+-- Accounts whose events a chunk consumed but that did not fit in its time budget: the next chunk
+-- takes them first (with the cause it would have used).
+CREATE TABLE analysis_pending (
+  account_pk   INTEGER PRIMARY KEY,
+  at           TEXT NOT NULL,
+  seq          INTEGER,
+  exchange_id  INTEGER,
+  actor        TEXT,
+  may_move     INTEGER NOT NULL DEFAULT 0 CHECK (may_move IN (0, 1)),
+  recorrelate  INTEGER NOT NULL DEFAULT 0 CHECK (recorrelate IN (0, 1))
+) STRICT;
+
 -- Resumable walks over accounts in key order: 'roles:<source id>' after a role-map change,
 -- 'correlation' after the correlation settings changed.
 CREATE TABLE analysis_walks (
