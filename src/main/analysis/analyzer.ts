@@ -496,7 +496,12 @@ export class Analyzer {
       let last = cursor;
       // Events in slices sized to the room left for dirty accounts: reading 2,000 events to use 20
       // would cost more than analysing them.
-      while (consumed.length < this.maxEvents && dirty.size < this.maxDirty) {
+      const eventDeadline = started + this.budgetMs * 0.3;
+      while (
+        consumed.length < this.maxEvents &&
+        dirty.size < this.maxDirty &&
+        (consumed.length === 0 || performance.now() < eventDeadline)
+      ) {
         const want = Math.min(this.maxEvents - consumed.length, Math.max(32, 2 * (this.maxDirty - dirty.size)));
         const events = this.s.eventsAfter.all(last, want);
         for (const e of events) {

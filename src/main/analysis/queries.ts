@@ -340,17 +340,18 @@ export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): 
   if (input.sourceIds) {
     where.push(`d.source_id IN (${input.sourceIds.map((id, i) => ((params[`s${i}`] = id), `@s${i}`)).join(', ')})`);
   }
-  let order = 'd.source_id, d.role_id, d.day';
   if (input.role !== undefined) {
     // through the role index: one range per role id
     where.push('d.role_id IN (SELECT id FROM roles WHERE name = @role COLLATE NOCASE)');
     params.role = input.role;
-    order = 'd.role_id, d.source_id, d.day';
   }
-  // The deltas in key order, summed here: one pass over an index range, no window machinery.
+  // One row per series with its deltas as JSON arrays, in day order: a year of 50 apps is ~70,000
+  // deltas, and building them into arrays inside SQLite is about 3x faster than a row each.
   const rows = db
-    .prepare<Record<string, unknown>, [string, number, number, number, number]>(
-      `SELECT d.source_id, d.role_id, d.day, d.active, d.idle FROM seat_deltas d WHERE ${where.join(' AND ')} ORDER BY ${order}`,
+    .prepare<Record<string, unknown>, [string, number, string, string, string]>(
+      `SELECT d.source_id, d.role_id, json_group_array(d.day ORDER BY d.day), json_group_array(d.active ORDER BY d.day),
+              json_group_array(d.idle ORDER BY d.day)
+         FROM seat_deltas d WHERE ${where.join(' AND ')} GROUP BY d.source_id, d.role_id`,
     )
     .raw(true)
     .all(params);
@@ -371,43 +372,37 @@ export function getSeatSeries(db: Db, input: CallParsedInput<'getSeatSeries'>): 
   const series = new Map<string, CallOutput<'getSeatSeries'>['series'][number]>();
   // Per series: the running totals at the days that have a row (-1: no row that day), then carried forward.
   const set = new Map<string, Int8Array>();
-  let runActive = 0;
-  let runIdle = 0;
-  let prevSource = '';
-  let prevRole = -1;
-  let s: CallOutput<'getSeatSeries'>['series'][number] | undefined;
-  let marks: Int8Array | undefined;
-  for (const [sourceId, roleId, day, dActive, dIdle] of rows) {
-    if (sourceId !== prevSource || roleId !== prevRole) {
-      // rows come grouped by series, each in day order
-      prevSource = sourceId;
-      prevRole = roleId;
-      runActive = 0;
-      runIdle = 0;
-      const role = roleId === 0 ? undefined : roles.get(roleId);
-      s = {
-        sourceId,
-        app: sources.get(sourceId) ?? sourceId,
-        roleId: roleId === 0 ? null : roleId,
-        role: role?.name ?? null,
-        billed: role ? role.billed === 1 : true,
-        privileged: role ? role.privileged === 1 : false,
-        purchased: role?.seats_purchased ?? null,
-        active: new Array<number>(days.length).fill(0),
-        idle: new Array<number>(days.length).fill(0),
-      };
-      marks = new Int8Array(days.length);
-      const key = `${sourceId}\u0000${roleId}`;
-      series.set(key, s);
-      set.set(key, marks);
+  for (const [sourceId, roleId, dayJson, activeJson, idleJson] of rows) {
+    const dayList = JSON.parse(dayJson) as number[];
+    const activeList = JSON.parse(activeJson) as number[];
+    const idleList = JSON.parse(idleJson) as number[];
+    const role = roleId === 0 ? undefined : roles.get(roleId);
+    const s: CallOutput<'getSeatSeries'>['series'][number] = {
+      sourceId,
+      app: sources.get(sourceId) ?? sourceId,
+      roleId: roleId === 0 ? null : roleId,
+      role: role?.name ?? null,
+      billed: role ? role.billed === 1 : true,
+      privileged: role ? role.privileged === 1 : false,
+      purchased: role?.seats_purchased ?? null,
+      active: new Array<number>(days.length).fill(0),
+      idle: new Array<number>(days.length).fill(0),
+    };
+    const marks = new Int8Array(days.length);
+    const key = `${sourceId}\u0000${roleId}`;
+    series.set(key, s);
+    set.set(key, marks);
+    let runActive = 0;
+    let runIdle = 0;
+    for (let k = 0; k < dayList.length; k++) {
+      runActive += activeList[k]!;
+      runIdle += idleList[k]!;
+      // Days before the range set the starting point (the last of them wins).
+      const i = dayList[k]! < from ? 0 : dayList[k]! - from;
+      s.active[i] = runActive;
+      s.idle[i] = runIdle;
+      marks[i] = 1;
     }
-    runActive += dActive;
-    runIdle += dIdle;
-    // Days before the range set the starting point (the last of them wins: rows come in day order).
-    const i = day < from ? 0 : day - from;
-    s!.active[i] = runActive;
-    s!.idle[i] = runIdle;
-    marks![i] = 1;
   }
   for (const [key, s] of series) {
     const marks = set.get(key)!;
