@@ -273,7 +273,9 @@ log(
 
 let clock = END;
 const analyzer = new Analyzer(store, { now: () => new Date(clock) });
-function drain(label: string): { ms: number; chunks: number; maxChunk: number; events: number; commitMs: number } {
+type Slowest = { ms: number; commitMs: number; events: number; accounts: number; people: number; roleEvents: number };
+function drain(label: string): { ms: number; chunks: number; maxChunk: number; events: number; commitMs: number; slowest: Slowest | null } {
+  let slowest: Slowest | null = null;
   const started = performance.now();
   let commitMs = 0;
   let chunks = 0;
@@ -283,12 +285,13 @@ function drain(label: string): { ms: number; chunks: number; maxChunk: number; e
     const r = analyzer.runChunk();
     chunks++;
     events += r.events;
+    if (r.ms > maxChunk) slowest = r;
     maxChunk = Math.max(maxChunk, r.ms);
     commitMs += r.commitMs;
     if (chunks % 200 === 0) process.stderr.write(`\r${label}: ${events.toLocaleString()} events, ${chunks} chunks…`);
   }
   process.stderr.write('\n');
-  return { ms: performance.now() - started, chunks, maxChunk, events, commitMs };
+  return { ms: performance.now() - started, chunks, maxChunk, events, commitMs, slowest };
 }
 const initial = drain('initial analysis');
 
@@ -486,6 +489,12 @@ console.log(
 console.log(
   `analyzer, ${batch.length.toLocaleString()} new events: ${pass.ms.toFixed(0)} ms in ${pass.chunks} chunks (of which COMMIT ${pass.commitMs.toFixed(0)} ms), slowest chunk ${pass.maxChunk.toFixed(1)} ms`,
 );
+if (pass.slowest) {
+  const w = pass.slowest;
+  console.log(
+    `  slowest chunk: ${w.ms.toFixed(1)} ms (COMMIT ${w.commitMs.toFixed(1)} ms), ${w.events} events, ${w.accounts} accounts, ${w.people} people, ${w.roleEvents} role events written`,
+  );
+}
 const roleEvents = db
   .prepare("SELECT count(*) FROM events WHERE type IN ('role.granted', 'role.revoked') AND observed_at = ?")
   .pluck()
