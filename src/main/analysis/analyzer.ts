@@ -132,6 +132,7 @@ interface StateRow {
 
 interface PersonRow {
   id: number;
+  display_name: string | null;
   directory_accounts: number;
   directory_active: number;
   left_at: string | null;
@@ -256,7 +257,9 @@ function statements(db: Db) {
     insertPerson: db.prepare<[string | null, string | null, string, string]>(
       `INSERT INTO people (display_name, primary_email, status, created_at, updated_at) VALUES (?, ?, 'active', ?, ?)`,
     ),
-    person: db.prepare<[number], PersonRow>('SELECT id, directory_accounts, directory_active, left_at FROM people WHERE id = ?'),
+    person: db.prepare<[number], PersonRow>(
+      'SELECT id, display_name, directory_accounts, directory_active, left_at FROM people WHERE id = ?',
+    ),
     personCounts: db.prepare<[number], { n: number; dirs: number; dir_active: number; app_active: number }>(
       `SELECT count(*) AS n, coalesce(sum(kind = 'directory'), 0) AS dirs, coalesce(sum(kind = 'directory' AND live = 1), 0) AS dir_active,
               coalesce(sum(kind = 'connection' AND live = 1), 0) AS app_active
@@ -838,7 +841,8 @@ export class Analyzer {
       const label = this.s.personLabel.get(id);
       const status =
         c.dir_active > 0 ? 'active' : c.dirs > 0 ? (c.app_active > 0 ? 'leaving' : 'gone') : c.app_active > 0 ? 'active' : 'gone';
-      const displayName = label?.display_name ?? label?.user_name ?? null;
+      // A name from an account; without one, the name the person already has, then a userName.
+      const displayName = label?.display_name ?? before?.display_name ?? label?.user_name ?? null;
       this.s.updatePerson.run({
         id,
         display_name: displayName,

@@ -27,7 +27,8 @@ interface PersonRow {
   updated_at: string;
 }
 
-const PERSON_COLUMNS = `p.id, p.display_name, p.primary_email, p.status, p.account_count, p.directory_accounts, p.left_at,
+const PERSON_COLUMNS = `p.id, p.display_name, p.primary_email, p.status,
+  coalesce(p.account_count, (SELECT count(*) FROM accounts a WHERE a.person_id = p.id)) AS account_count, p.directory_accounts, p.left_at,
   EXISTS (SELECT 1 FROM account_state s WHERE s.person_id = p.id AND s.flag IS NOT NULL) AS flagged, p.created_at, p.updated_at`;
 
 const toPerson = (r: PersonRow) => ({
@@ -70,7 +71,8 @@ const prefixEnd = (prefix: string): string => `${prefix}\u{10FFFF}`;
 
 export function searchPeople(db: Db, input: CallParsedInput<'searchPeople'>): CallOutput<'searchPeople'> {
   const q = input.query?.normalize('NFC').trim().toLowerCase() ?? '';
-  const filters: string[] = ['p.account_count > 0'];
+  // A person emptied by a move (0 accounts) is not listed; one the analyzer has not derived yet (null) is.
+  const filters: string[] = ['(p.account_count IS NULL OR p.account_count > 0)'];
   const params: Record<string, unknown> = { limit: input.limit + 1 };
   if (input.status) {
     filters.push('p.status = @status');
@@ -608,7 +610,9 @@ export function getAnalysisSummary(db: Db, analyzer: Analyzer, now: Date): CallO
   const since = new Date(now.getTime() - 24 * HOUR).toISOString();
   const people = { active: 0, leaving: 0, gone: 0, flagged: 0 };
   for (const r of db
-    .prepare<[], { status: PersonStatus; n: number }>('SELECT status, count(*) AS n FROM people WHERE account_count > 0 GROUP BY status')
+    .prepare<[], { status: PersonStatus; n: number }>(
+      'SELECT status, count(*) AS n FROM people WHERE account_count IS NULL OR account_count > 0 GROUP BY status',
+    )
     .all())
     people[r.status] = r.n;
   people.flagged =

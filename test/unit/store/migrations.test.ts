@@ -186,7 +186,7 @@ describe('migrations', () => {
     const db = openDatabase(dir);
     expect(schemaVersion(db)).toBe(migrations.length);
     expect(db.prepare('SELECT id, display_name, status, account_count, directory_accounts, left_at FROM people').all()).toEqual([
-      { id: 7, display_name: 'Ann', status: 'leaving', account_count: 0, directory_accounts: 0, left_at: null },
+      { id: 7, display_name: 'Ann', status: 'leaving', account_count: null, directory_accounts: 0, left_at: null },
     ]);
     expect(db.prepare('SELECT name, seats_purchased, removed_at FROM roles').all()).toEqual([
       { name: 'Editor', seats_purchased: 10, removed_at: null },

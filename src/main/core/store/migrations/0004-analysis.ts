@@ -20,7 +20,8 @@
  */
 export const up = `
 ALTER TABLE people ADD COLUMN name_key TEXT;
-ALTER TABLE people ADD COLUMN account_count INTEGER NOT NULL DEFAULT 0;
+-- null until the analyzer has derived the person (a row written before 0004, or by hand)
+ALTER TABLE people ADD COLUMN account_count INTEGER;
 ALTER TABLE people ADD COLUMN directory_accounts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE people ADD COLUMN directory_active INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE people ADD COLUMN app_active INTEGER NOT NULL DEFAULT 0;
