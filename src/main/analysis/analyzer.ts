@@ -38,7 +38,7 @@ export interface RuleContext {
   /** The events this batch consumed, oldest first (role events the analyzer wrote come in a later batch). */
   readonly events: readonly AnalysedEvent[];
   readonly now: Date;
-  /** People whose accounts or status were re-derived in this batch. */
+  /** People whose accounts or status were re-derived in this batch (or by a manual link / unlink: then `events` is empty). */
   readonly people: ReadonlySet<number>;
   /** Accounts (accounts.pk) re-analysed in this batch. */
   readonly accounts: ReadonlySet<number>;
@@ -463,8 +463,17 @@ export class Analyzer {
     this.refreshSettings();
     const at = this.now().toISOString();
     const dirty = new Map<number, Touch>(pks.map((pk) => [pk, { at, seq: null, exchangeId: null, actor: null, recorrelate: true }]));
-    const result = this.analyse(dirty, this.now());
+    const now = this.now();
+    const result = this.analyse(dirty, now);
+    // The rules see a manual change like any batch (without events: none was written).
+    this.runRules([], now, result.people, result.analysed);
     return new Map(result.analysed.map((a) => [a.pk, a.personId]));
+  }
+
+  private runRules(events: readonly AnalysedEvent[], now: Date, people: ReadonlySet<number>, analysed: readonly Analysed[]): void {
+    if (!this.rules.some((r) => r.onBatch)) return;
+    const ctx: RuleContext = { db: this.store.db, store: this.store, events, now, people, accounts: new Set(analysed.map((a) => a.pk)) };
+    for (const rule of this.rules) if (rule.onBatch) this.guard(rule, () => rule.onBatch!(ctx));
   }
 
   /** One bounded chunk in one transaction. */
@@ -537,15 +546,7 @@ export class Analyzer {
         else this.s.advanceWalk.run(pks[pks.length - 1]!, w.name);
       }
       const { analysed, people, roleEvents } = this.analyse(dirty, now, started + this.budgetMs * 0.6);
-      const ctx: RuleContext = {
-        db: this.store.db,
-        store: this.store,
-        events: consumed,
-        now,
-        people,
-        accounts: new Set(dirty.keys()),
-      };
-      for (const rule of this.rules) if (rule.onBatch) this.guard(rule, () => rule.onBatch!(ctx));
+      this.runRules(consumed, now, people, analysed);
       if (last !== cursor) this.s.setMeta.run('cursor', String(last));
       inner = performance.now();
       return { events: consumed.length, accounts: analysed.length, people: people.size, roleEvents };

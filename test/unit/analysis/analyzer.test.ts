@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Analyzer, type AnalysisRule } from '../../../src/main/analysis/analyzer';
+import { linkAccount } from '../../../src/main/analysis/queries';
 import { Store } from '../../../src/main/core/store/store';
 import { DirectoryApplier } from '../../../src/main/directories/sync';
 import { user } from '../../helpers/directory';
@@ -104,5 +105,13 @@ describe('Analyzer', () => {
 
     analyzer.tick(new Date('2026-02-02T00:00:00.000Z'));
     expect(ticks).toEqual(['2026-02-02T00:00:00.000Z']);
+
+    // A manual link is a batch without events for the rules: they see the people it changed.
+    const personOf = (id: string) => store.db.prepare('SELECT person_id FROM accounts WHERE id = ?').pluck().get(id) as number;
+    const [pa, pb] = [personOf('a'), personOf('b')];
+    linkAccount(store, analyzer, { sourceId: 'dir', accountId: 'b', personId: pa }, iso());
+    expect(seen.at(-1)).toEqual({ events: [], people: 2, inTx: true });
+    expect(personOf('b')).toBe(pa);
+    expect(pb).not.toBe(pa);
   });
 });
