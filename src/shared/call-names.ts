@@ -21,6 +21,19 @@ export const callNames = [
   'getSettings',
   'updateSettings',
   'revealDataFolder',
+  // Analysis (issue #6)
+  'searchPeople',
+  'getPerson',
+  'linkAccount',
+  'unlinkAccount',
+  'listAuditTrail',
+  'getSeatSeries',
+  'getDeprovisionStats',
+  'getAnalysisSummary',
+  'getRoleMap',
+  'setRoleMap',
+  'getCorrelationSettings',
+  'setCorrelationSettings',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

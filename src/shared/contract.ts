@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { callNames, ipcChannel, type CallName } from './call-names';
 import { SLUG_PATTERN } from './slug';
+import { analysisCalls } from './analysis-contract';
 
 export { callNames, ipcChannel, type CallName };
 
@@ -275,6 +276,8 @@ const pageInput = {
   cursor: z.string().max(200).optional(),
 };
 
+const analysis = analysisCalls(eventSchema);
+
 export const contract = {
   getAppInfo: call(
     'Version, data folder and listener addresses of the running core.',
@@ -405,6 +408,27 @@ export const contract = {
     'Shows the data folder in the OS file manager (desktop app only); the message says what happened.',
     z.object({}).strict(),
     z.object({ revealed: z.boolean(), message: z.string() }),
+  ),
+  // Analysis (issue #6): the schemas are in analysis-contract.ts.
+  searchPeople: call(analysis.searchPeople.summary, analysis.searchPeople.input, analysis.searchPeople.output),
+  getPerson: call(analysis.getPerson.summary, analysis.getPerson.input, analysis.getPerson.output),
+  linkAccount: call(analysis.linkAccount.summary, analysis.linkAccount.input, analysis.linkAccount.output),
+  unlinkAccount: call(analysis.unlinkAccount.summary, analysis.unlinkAccount.input, analysis.unlinkAccount.output),
+  listAuditTrail: call(analysis.listAuditTrail.summary, analysis.listAuditTrail.input, analysis.listAuditTrail.output),
+  getSeatSeries: call(analysis.getSeatSeries.summary, analysis.getSeatSeries.input, analysis.getSeatSeries.output),
+  getDeprovisionStats: call(analysis.getDeprovisionStats.summary, analysis.getDeprovisionStats.input, analysis.getDeprovisionStats.output),
+  getAnalysisSummary: call(analysis.getAnalysisSummary.summary, analysis.getAnalysisSummary.input, analysis.getAnalysisSummary.output),
+  getRoleMap: call(analysis.getRoleMap.summary, analysis.getRoleMap.input, analysis.getRoleMap.output),
+  setRoleMap: call(analysis.setRoleMap.summary, analysis.setRoleMap.input, analysis.setRoleMap.output),
+  getCorrelationSettings: call(
+    analysis.getCorrelationSettings.summary,
+    analysis.getCorrelationSettings.input,
+    analysis.getCorrelationSettings.output,
+  ),
+  setCorrelationSettings: call(
+    analysis.setCorrelationSettings.summary,
+    analysis.setCorrelationSettings.input,
+    analysis.setCorrelationSettings.output,
   ),
 } as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
 

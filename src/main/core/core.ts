@@ -3,6 +3,9 @@
  * utility process and in `rollcall serve`; it never imports `electron`.
  */
 import { settingsSchema, type PushMessage, type Settings } from '../../shared/contract';
+import { Analyzer } from '../analysis/analyzer';
+import { correlationSettingsSchema } from '../analysis/correlation';
+import * as aq from '../analysis/queries';
 import { providerModules as builtInProviders } from '../directories/providers/index';
 import { Directories, type ProviderModules } from '../directories/registry';
 import { DirectorySync } from '../directories/service';
@@ -10,7 +13,7 @@ import { SyncBusyError } from '../directories/sync';
 import type { FetchLike } from '../directories/http';
 import { splitUpstream, UpstreamClient, UpstreamError, upstreamSecretsSchema } from '../relay/upstream';
 import { Connections } from './connections';
-import { ConflictError, NotFoundError, createDispatch, type Dispatch, type Handlers } from './dispatch';
+import { ConflictError, InvalidInputError, NotFoundError, createDispatch, zodIssues, type Dispatch, type Handlers } from './dispatch';
 import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
 import * as q from './queries';
 import { Store } from './store/store';
@@ -38,6 +41,13 @@ export interface CoreOptions {
    * injected, which cannot cross threads).
    */
   syncOnWorker?: boolean;
+  /**
+   * Run the analysis layer by itself (default true): shortly after new events or state appear, and
+   * on a timer. Tests pass false and call `core.analyzer.runUntilIdle()` when they want it.
+   */
+  analysis?: boolean;
+  /** How often the analyzer's rules get their `tick` (default 60 s). */
+  analysisTickMs?: number;
 }
 
 export interface Core {
@@ -48,6 +58,8 @@ export interface Core {
   readonly directories: Directories;
   readonly directorySync: DirectorySync;
   readonly dispatch: Dispatch;
+  /** People, roles, seats, deprovisioning; rules plug in with `analyzer.addRule`. */
+  readonly analyzer: Analyzer;
   onPush(listener: (message: PushMessage) => void): () => void;
   /** Publishes a push message to every subscriber (used by the listeners and pollers). */
   push(message: PushMessage): void;
@@ -70,8 +82,14 @@ export function createCore(options: CoreOptions): Core {
     fetch: options.fetch,
     thread: options.syncOnWorker ?? (options.fetch === undefined && options.providers === undefined),
     log: options.log,
-    onProgress: (p) => push({ kind: 'sync.progress', ...p }),
+    onProgress: (p) => {
+      push({ kind: 'sync.progress', ...p });
+      // A baseline writes state without events: the analyzer finds it by its unanalysed accounts.
+      if (analysisAuto && (p.phase === 'done' || p.phase === 'failed')) analyzer.schedule();
+    },
   });
+  const analysisAuto = options.analysis ?? true;
+  const analyzer = new Analyzer(store, { now, log: options.log });
   const directoryView = (id: string) => {
     const d = q.listSources(store.db, scimOrigin).directories.find((x) => x.id === id);
     if (!d) throw new Error(`directory ${id} vanished`);
@@ -91,11 +109,11 @@ export function createCore(options: CoreOptions): Core {
       scimOrigin,
       host: options.host,
     }),
-    getDashboard: () => q.getDashboard(store.db, now()),
+    getDashboard: () => aq.getDashboard(store.db, now()),
     listEvents: (input) => q.listEvents(store.db, input),
     listAlerts: (input) => q.listAlerts(store.db, input),
-    listPeople: (input) => q.listPeople(store.db, input),
-    getSeats: () => q.getSeats(store.db),
+    listPeople: (input) => aq.listPeople(store.db, input),
+    getSeats: () => aq.getSeats(store.db),
     listSources: () => q.listSources(store.db, scimOrigin),
     createConnection: async (input) => {
       const { upstream, ...rest } = input;
@@ -176,6 +194,24 @@ export function createCore(options: CoreOptions): Core {
       revealed: false,
       message: `Only the desktop app can open folders; the data folder is ${store.dataDir}`,
     }),
+    // Analysis (issue #6)
+    searchPeople: (input) => aq.searchPeople(store.db, input),
+    getPerson: (input) => aq.getPerson(store.db, input),
+    linkAccount: (input) => aq.linkAccount(store, analyzer, input, now().toISOString()),
+    unlinkAccount: (input) => aq.unlinkAccount(store, analyzer, input, now().toISOString()),
+    listAuditTrail: (input) => aq.listAuditTrail(store.db, input),
+    getSeatSeries: (input) => aq.getSeatSeries(store.db, input),
+    getDeprovisionStats: (input) => aq.getDeprovisionStats(store.db, input, now()),
+    getAnalysisSummary: () => aq.getAnalysisSummary(store.db, analyzer, now()),
+    getRoleMap: (input) => aq.getRoleMap(store.db, input.sourceId),
+    setRoleMap: (input) => aq.setRoleMap(store, analyzer, input, now().toISOString()),
+    getCorrelationSettings: () => analyzer.getCorrelationSettings(),
+    setCorrelationSettings: (input) => {
+      const parsed = correlationSettingsSchema.safeParse(input);
+      if (!parsed.success) throw new InvalidInputError('Invalid correlation settings', zodIssues(parsed.error));
+      analyzer.setCorrelationSettings(parsed.data);
+      return analyzer.getCorrelationSettings();
+    },
   };
 
   const push = (message: PushMessage): void => {
@@ -222,6 +258,31 @@ export function createCore(options: CoreOptions): Core {
   }, options.pollIntervalMs ?? 500);
   timer.unref();
 
+  // The analyzer runs shortly after new events (this process's or another's) or unanalysed state
+  // appear — a cheap read-only check on the push stream's interval — and its rules tick on a timer.
+  const analysisTimers: NodeJS.Timeout[] = [];
+  if (analysisAuto) {
+    const check = setInterval(() => {
+      try {
+        if (analyzer.hasWork()) analyzer.schedule();
+      } catch (err) {
+        (options.log ?? console.error)(`rollcall: analysis check failed: ${String(err)}`);
+      }
+    }, options.pollIntervalMs ?? 500);
+    const tick = setInterval(() => {
+      try {
+        analyzer.tick(now());
+      } catch (err) {
+        (options.log ?? console.error)(`rollcall: analysis tick failed: ${String(err)}`);
+      }
+    }, options.analysisTickMs ?? 60_000);
+    for (const t of [check, tick]) {
+      t.unref();
+      analysisTimers.push(t);
+    }
+    analyzer.schedule(0);
+  }
+
   if (options.scheduleDirectories ?? true) directorySync.start();
 
   return {
@@ -231,6 +292,7 @@ export function createCore(options: CoreOptions): Core {
     directories,
     directorySync,
     dispatch: createDispatch(handlers, options.log),
+    analyzer,
     onPush(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -241,12 +303,16 @@ export function createCore(options: CoreOptions): Core {
     },
     close() {
       clearInterval(timer);
+      for (const t of analysisTimers) clearInterval(t);
+      analyzer.stop();
       listeners.clear();
       void directorySync.stop();
       store.close();
     },
     async closeGracefully() {
       clearInterval(timer);
+      for (const t of analysisTimers) clearInterval(t);
+      await analyzer.close();
       await directorySync.stop();
       listeners.clear();
       await store.closeGracefully();

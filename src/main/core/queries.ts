@@ -56,7 +56,11 @@ export function listEvents(db: Db, input: CallParsedInput<'listEvents'>): CallOu
     params.sourceId = input.sourceId;
   }
   if (input.personId !== undefined) {
-    where.push('e.person_id = @personId');
+    // A person's events are those of their accounts (events.person_id is part of the hash, so only
+    // the analyzer's own events carry it): account_events, maintained by the analysis layer.
+    where.push(
+      'e.seq IN (SELECT ae.seq FROM account_events ae WHERE ae.account_pk IN (SELECT pk FROM accounts WHERE person_id = @personId))',
+    );
     params.personId = input.personId;
   }
   if (input.from !== undefined) {

@@ -169,4 +169,59 @@ describe('migrations', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
   });
+
+  it('0004 adds the analysis tables to a database with people, roles and events, keeping every row', () => {
+    const dir = tmpDataDir();
+    const v3 = openDatabase(dir, { migrations: migrations.slice(0, 3) });
+    v3.exec(`
+      INSERT INTO sources (id, kind, provider, name, slug, created_at, updated_at) VALUES ('c1', 'connection', 'okta', 'App', 'app', 'x', 'x');
+      INSERT INTO people (id, display_name, primary_email, status, created_at, updated_at) VALUES (7, 'Ann', 'ann@acme.com', 'leaving', 'x', 'x');
+      INSERT INTO accounts (source_id, id, user_name, raw, created_at, updated_at, first_seen, last_seen, person_id)
+        VALUES ('c1', 'u1', 'ann', '{}', 'x', 'x', 'x', 'x', 7);
+      INSERT INTO roles (id, source_id, name, billed, seats_purchased) VALUES (3, 'c1', 'Editor', 1, 10);
+      INSERT INTO role_mappings (role_id, kind, match) VALUES (3, 'group', 'Editors');
+      INSERT INTO account_roles (source_id, account_id, role_id, since) VALUES ('c1', 'u1', 3, 'x');
+    `);
+    v3.close();
+    const db = openDatabase(dir);
+    expect(schemaVersion(db)).toBe(migrations.length);
+    expect(db.prepare('SELECT id, display_name, status, account_count, directory_accounts, left_at FROM people').all()).toEqual([
+      { id: 7, display_name: 'Ann', status: 'leaving', account_count: null, directory_accounts: 0, left_at: null },
+    ]);
+    expect(db.prepare('SELECT name, seats_purchased, removed_at FROM roles').all()).toEqual([
+      { name: 'Editor', seats_purchased: 10, removed_at: null },
+    ]);
+    expect(db.prepare('SELECT count(*) FROM account_roles').pluck().get()).toBe(1);
+    expect(tables(db)).toEqual(
+      expect.arrayContaining([
+        'account_state',
+        'account_events',
+        'audit_events',
+        'seat_deltas',
+        'deprovisions',
+        'analysis_meta',
+        'analysis_walks',
+      ]),
+    );
+    // the analysis tables are STRICT like every other
+    expect(() => db.prepare("INSERT INTO seat_deltas (source_id, role_id, day, active) VALUES ('c1', 'x', '2026-01-01', 1)").run()).toThrow(
+      /cannot store TEXT value in INTEGER column/,
+    );
+    // no index was added to the tables the SCIM listener and the sync write (their write cost is unchanged)
+    const indexesOn = (table: string) =>
+      db
+        .prepare<[string], string>("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+        .pluck()
+        .all(table);
+    expect(indexesOn('events')).toEqual(['events_occurred', 'events_person', 'events_source', 'events_type']);
+    expect(indexesOn('accounts')).toEqual([
+      'accounts_email',
+      'accounts_external_id',
+      'accounts_page',
+      'accounts_person',
+      'accounts_user_name',
+    ]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
 });
