@@ -26,12 +26,11 @@
  * paged GET every 20 iterations; see client.ts). This is a benchmark, not a test: the machines are
  * shared and noisy, so compare the ratios of one run, not absolute figures across runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startChild, stopChild, type Running } from './lib-child';
 import { OPS, runLoad, type LoadResult, type Scenario } from './scim/client';
 
 type TargetName = 'rollcall' | 'bare' | 'scimmy';
@@ -115,76 +114,10 @@ const log = (line: string): void => {
 
 // --- target processes -----------------------------------------------------------------------
 
-interface Running {
-  child: ChildProcess;
-  baseUrl: string;
-  token: string;
-  /** The last lines the child printed, shown when it fails. */
-  tail: string[];
-}
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    for (const child of live) child.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function startTarget(name: TargetName, timeoutMs = 60_000): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'scim', TARGETS[name].file)], {
-    cwd: path.join(here, '..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  const tail: string[] = [];
-  const keep = (line: string): void => {
-    tail.push(line);
-    if (tail.length > 30) tail.shift();
-  };
-  createInterface({ input: child.stderr! }).on('line', keep);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(`no READY line within ${timeoutMs / 1000} s`), timeoutMs);
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${TARGETS[name].label}: ${why}\n${tail.map((l) => `  | ${l}`).join('\n')}`));
-    };
-    child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before it was ready`));
-    let ready = false;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (ready) return keep(line);
-      const m = /^READY (\S+) (\S+)\s*$/.exec(line);
-      if (!m) return keep(line);
-      ready = true;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.once('exit', () => live.delete(child));
-      resolve({ child, baseUrl: m[1]!, token: m[2]!, tail });
-    });
-  });
-}
-
-function stopTarget(running: Running, graceMs = 5_000): Promise<void> {
-  const { child } = running;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+const startTarget = (name: TargetName): Promise<Running> =>
+  startChild(TARGETS[name].label, path.join(here, 'scim', TARGETS[name].file), { cwd: path.join(here, '..') });
+const stopTarget = (running: Running): Promise<void> => stopChild(running);
 
 // --- the runs -------------------------------------------------------------------------------
 

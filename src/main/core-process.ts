@@ -6,17 +6,10 @@
  */
 import { createCore } from './core/core';
 import { PortSecretStore, serveCore, type FromCore, type ListenerTarget, type PortLike, type ToCore } from './core/port-protocol';
-import { startScimServer, type ScimServer } from './scim/server';
+import { startListenerAt } from './host/listener-target';
+import type { ScimServer } from './scim/server';
 
 type ParentPort = PortLike<ToCore, FromCore>;
-
-function describeListenError(err: unknown, target: { host: string; port: number }): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'EADDRINUSE') return `${target.host}:${target.port} is already in use`;
-  if (code === 'EACCES') return `not allowed to listen on ${target.host}:${target.port}`;
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `${target.host} is not an address of this computer`;
-  return err instanceof Error ? err.message : String(err);
-}
 
 async function run(): Promise<void> {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
@@ -41,15 +34,12 @@ async function run(): Promise<void> {
         core.setScimOrigin(null);
       }
       let error: string | null = null;
-      if (target?.tls) {
-        error =
-          'TLS is configured, but this build’s SCIM listener serves plain HTTP only; clear the certificate and key paths or put a TLS proxy in front';
-      } else if (target) {
-        try {
-          scim = await startScimServer({ core, host: target.host, port: target.port });
-        } catch (err) {
-          error = describeListenError(err, target);
-        }
+      if (target) {
+        // With both TLS paths in the settings, https; an unreadable or unfit certificate is reported
+        // like a busy port, as the listener's status.
+        const started = await startListenerAt(core, target);
+        scim = started.scim;
+        error = started.error;
       }
       parentPort.postMessage({ type: 'listener', scimOrigin: scim?.origin ?? null, error });
     }));

@@ -13,6 +13,7 @@ export const callNames = [
   'createConnection',
   'removeConnection',
   'rotateConnectionToken',
+  'testConnection',
   'createDirectory',
   'removeDirectory',
   'testDirectory',

@@ -87,6 +87,68 @@ export const alertSchema = z.object({
 });
 export type Alert = z.infer<typeof alertSchema>;
 
+/** Relay mode: how Rollcall reaches the app's own SCIM API. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
+export const MIN_UPSTREAM_TIMEOUT_MS = 1_000;
+export const MAX_UPSTREAM_TIMEOUT_MS = 300_000;
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
+    } catch {
+      return false;
+    }
+  }, 'an http(s) URL without credentials in it');
+/** A header the relay may add upstream: a token (RFC 9110 field name), not one the relay owns. */
+const upstreamHeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'a header name')
+  .refine(
+    (h) =>
+      !['host', 'authorization', 'content-length', 'content-type', 'connection', 'transfer-encoding', 'accept'].includes(h.toLowerCase()),
+    'a header the relay does not set itself',
+  );
+export const upstreamAuthSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('bearer'), token: z.string().min(1).max(16_384) }).strict(),
+  z.object({ kind: z.literal('basic'), username: z.string().min(1).max(512), password: z.string().max(16_384) }).strict(),
+  z
+    .object({
+      kind: z.literal('oauth'),
+      tokenUrl: httpUrl,
+      clientId: z.string().min(1).max(1024),
+      clientSecret: z.string().min(1).max(16_384),
+      scope: z.string().max(2048).optional(),
+    })
+    .strict(),
+]);
+export const upstreamInputSchema = z
+  .object({
+    baseUrl: httpUrl,
+    auth: upstreamAuthSchema,
+    timeoutMs: z.number().int().min(MIN_UPSTREAM_TIMEOUT_MS).max(MAX_UPSTREAM_TIMEOUT_MS).optional(),
+    /** Extra headers (values are treated as secrets: encrypted, never shown again). */
+    headers: z.record(upstreamHeaderName, z.string().max(8192)).optional(),
+    /** PEM certificates to trust besides the system's (an internal CA). */
+    caPem: z.string().max(1_000_000).optional(),
+    /** TLS certificate verification; on unless explicitly turned off. */
+    tlsVerify: z.boolean().optional(),
+  })
+  .strict();
+export type UpstreamInput = z.infer<typeof upstreamInputSchema>;
+/** What the API shows of an upstream: never a credential. */
+export const upstreamViewSchema = z.object({
+  baseUrl: z.string(),
+  authKind: z.enum(['bearer', 'basic', 'oauth']),
+  timeoutMs: z.number().int(),
+  headerNames: z.array(z.string()),
+  customCa: z.boolean(),
+  tlsVerify: z.boolean(),
+});
+
 export const connectionSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -95,6 +157,7 @@ export const connectionSchema = z.object({
   slug: z.string(),
   scimUrl: z.string().nullable(),
   mode: z.enum(['store', 'relay']),
+  upstream: upstreamViewSchema.nullable(),
   createdAt: isoInstant,
   lastRequestAt: isoInstant.nullable(),
 });
@@ -277,9 +340,16 @@ export const contract = {
         app: z.string().trim().min(1).max(200),
         provider: providerSchema,
         slug: z.string().regex(SLUG_PATTERN, 'lowercase letters, digits and dashes, 1–64 characters').optional(),
+        /** Relay to the app's SCIM API instead of storing (credentials encrypted, never returned). */
+        upstream: upstreamInputSchema.optional(),
       })
       .strict(),
     z.object({ connection: connectionSchema, token: z.string() }),
+  ),
+  testConnection: call(
+    "Relay connections: calls the app's ServiceProviderConfig with the stored upstream credentials.",
+    z.object({ id: z.string().min(1).max(100) }).strict(),
+    z.object({ ok: z.boolean(), message: z.string(), status: z.number().int().nullable(), latencyMs: z.number().nullable() }),
   ),
   removeConnection: call(
     'Removes a connection: its token stops working; its history stays.',

@@ -69,7 +69,7 @@ test('add a connection, use its token on SCIM, rotate it, remove it', async ({ p
 
   // ---- Add through the form (slug left empty: the core derives "github" from the app).
   await form.getByLabel('Name').fill('GitHub via Entra');
-  await form.getByLabel('App').fill('GitHub');
+  await form.getByLabel('App', { exact: true }).fill('GitHub');
   await form.getByLabel('Identity provider').selectOption({ label: 'Microsoft Entra ID' });
   await expect(form.getByText('Leave empty to use “github”.')).toBeVisible();
   await form.getByRole('button', { name: 'Add connection' }).click();
@@ -200,13 +200,13 @@ test('the form explains what is wrong, next to the field and from the server', a
   await expect(name).toBeFocused();
   await expect(name).toHaveAttribute('aria-invalid', 'true');
   await expect(name).toHaveAccessibleDescription(/Enter a name for this connection/);
-  await expect(form.getByLabel('App')).toHaveAccessibleDescription(/Enter the app/);
+  await expect(form.getByLabel('App', { exact: true })).toHaveAccessibleDescription(/Enter the app/);
   await expect(slug).not.toHaveAttribute('aria-invalid', 'true');
   await expect(slug).toHaveAccessibleDescription(/lowercase letters, digits and dashes, 1–64 characters/);
 
   // A bad slug is caught before anything is sent.
   await name.fill('Second Slack');
-  await form.getByLabel('App').fill('Slack');
+  await form.getByLabel('App', { exact: true }).fill('Slack');
   await expect(form.getByText('Leave empty to use “slack-2”.')).toBeVisible();
   await slug.fill('Slack Two');
   await form.getByRole('button', { name: 'Add connection' }).click();
@@ -267,7 +267,7 @@ test('another window’s change reaches an open Sources page through the push st
 
   const form = other.getByRole('main').locator('form.connection-form');
   await form.getByLabel('Name').fill('Zoom via OneLogin');
-  await form.getByLabel('App').fill('Zoom');
+  await form.getByLabel('App', { exact: true }).fill('Zoom');
   await form.getByLabel('Identity provider').selectOption({ label: 'OneLogin' });
   await form.getByRole('button', { name: 'Add connection' }).click();
   await expect(other.getByRole('region', { name: 'Connection “Zoom via OneLogin” added' })).toBeVisible();

@@ -9,6 +9,7 @@ import { defaultDataDir } from '../core/paths';
 import { APP_VERSION } from '../core/version';
 import { Store } from '../core/store/store';
 import { startHeadless } from '../host/headless';
+import { tlsFromPaths, TlsFilesError } from '../host/tls-files';
 import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections';
 import { runDirectories, runSyncCommand } from './directories';
 import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
@@ -46,6 +47,10 @@ Runs the SCIM listener and the dashboard listener until stopped (Ctrl-C / SIGTER
 Options:
   --scim-host H    SCIM listener address (default 127.0.0.1)
   --scim-port P    SCIM listener port (default 8610; 0 picks a free one)
+  --scim-tls-cert FILE
+                   PEM certificate (then any intermediates) for the SCIM listener: it serves https
+  --scim-tls-key FILE
+                   PEM private key of that certificate, unencrypted (both files or neither)
   --ui-host H      Dashboard address (default 127.0.0.1)
   --ui-port P      Dashboard port (default 8620; 0 picks a free one)
   --ui-token T     Dashboard token (default: env ROLLCALL_UI_TOKEN, else a new random one)
@@ -70,7 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'serve':
         return await serve(rest, io);
       case 'connections':
-        return runConnections(rest, io, (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)));
+        return await runConnections(rest, io, (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)));
       case 'directories':
         return await runDirectories(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
       case 'sync':
@@ -110,6 +115,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, {
     'scim-host': { type: 'string' },
     'scim-port': { type: 'string' },
+    'scim-tls-cert': { type: 'string' },
+    'scim-tls-key': { type: 'string' },
     'ui-host': { type: 'string' },
     'ui-port': { type: 'string' },
     'ui-token': { type: 'string' },
@@ -120,12 +127,20 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   }
   const token = str(values, 'ui-token') ?? io.env.ROLLCALL_UI_TOKEN;
   if (token !== undefined && token.length < 16) throw new UsageError('the dashboard token must be at least 16 characters');
+  const scimHost = parseHost(str(values, 'scim-host'), '--scim-host', '127.0.0.1');
+  const scimPort = parsePort(str(values, 'scim-port'), '--scim-port', 8610);
+  const uiHost = parseHost(str(values, 'ui-host'), '--ui-host', '127.0.0.1');
+  const uiPort = parsePort(str(values, 'ui-port'), '--ui-port', 8620);
+  // Read and checked before anything listens: a bad file is a usage error (exit 2), not a
+  // listener that every identity provider's handshake fails against.
+  const tls = scimTlsOf(str(values, 'scim-tls-cert'), str(values, 'scim-tls-key'));
   const host = await startHeadless({
     dataDir: dataDirOf(str(values, 'data-dir'), io.env),
-    scimHost: parseHost(str(values, 'scim-host'), '--scim-host', '127.0.0.1'),
-    scimPort: parsePort(str(values, 'scim-port'), '--scim-port', 8610),
-    uiHost: parseHost(str(values, 'ui-host'), '--ui-host', '127.0.0.1'),
-    uiPort: parsePort(str(values, 'ui-port'), '--ui-port', 8620),
+    scimHost,
+    scimPort,
+    scimTls: tls ? { cert: tls.cert, key: tls.key } : undefined,
+    uiHost,
+    uiPort,
     uiToken: token,
     staticDir: io.staticDir,
   });
@@ -141,6 +156,20 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   io.stderr(`rollcall: ${signal} received, shutting down`);
   await host.close();
   return 0;
+}
+
+function scimTlsOf(certPath: string | undefined, keyPath: string | undefined) {
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new UsageError(certPath === undefined ? '--scim-tls-key needs --scim-tls-cert too' : '--scim-tls-cert needs --scim-tls-key too');
+  }
+  if (certPath === '' || keyPath === '')
+    throw new UsageError(`${certPath === '' ? '--scim-tls-cert' : '--scim-tls-key'} needs a file path`);
+  try {
+    return tlsFromPaths(certPath, keyPath);
+  } catch (err) {
+    if (err instanceof TlsFilesError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Entry point of the built CLI (bin/rollcall.js). */

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SLUG_PATTERN, slugify } from '../../shared/slug';
+import { storedUpstreamOf, type StoredUpstream } from '../relay/upstream';
 import type { Store } from './store/store';
 import { ConflictError, NotFoundError } from './dispatch';
 
@@ -17,6 +18,10 @@ export interface Connection {
   provider: Provider;
   slug: string;
   createdAt: string;
+  /** Changes whenever the connection's settings or token change (the relay rebuilds its client). */
+  updatedAt: string;
+  /** Relay mode: the app's SCIM API (credentials are sealed apart, in sources.secret); null: store mode. */
+  upstream: StoredUpstream | null;
   /**
    * Attribute names redacted in the SCIM request log besides `password` (e.g. a custom
    * extension's `apiKey` the app receives through SCIM). Lowercase.
@@ -30,6 +35,8 @@ export interface NewConnection {
   provider: Provider;
   slug?: string;
   secretAttributes?: string[];
+  /** Relay mode: the upstream's stored settings and its credentials, already sealed by the SecretStore. */
+  upstream?: { stored: StoredUpstream; sealed: Buffer };
 }
 
 const ATTR_NAME_RE = /^\$?[A-Za-z][A-Za-z0-9_-]{0,127}$/;
@@ -51,26 +58,34 @@ interface Row {
   config: string;
   token_hash: Buffer | null;
   created_at: string;
+  updated_at: string;
 }
 
-function secretAttributesOf(config: string): string[] {
+function parseConfig(config: string): { secretAttributes?: unknown; upstream?: unknown } {
   try {
-    const parsed = JSON.parse(config) as { secretAttributes?: unknown };
-    return Array.isArray(parsed.secretAttributes) ? parsed.secretAttributes.filter((a): a is string => typeof a === 'string') : [];
+    const parsed = JSON.parse(config) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
-    return [];
+    return {};
   }
 }
 
-const toConnection = (r: Row): Connection => ({
-  id: r.id,
-  name: r.name,
-  app: r.app ?? r.name,
-  provider: r.provider,
-  slug: r.slug,
-  createdAt: r.created_at,
-  secretAttributes: secretAttributesOf(r.config),
-});
+function toConnection(r: Row): Connection {
+  const config = parseConfig(r.config);
+  return {
+    id: r.id,
+    name: r.name,
+    app: r.app ?? r.name,
+    provider: r.provider,
+    slug: r.slug,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    upstream: storedUpstreamOf(config),
+    secretAttributes: Array.isArray(config.secretAttributes)
+      ? config.secretAttributes.filter((a): a is string => typeof a === 'string')
+      : [],
+  };
+}
 
 export class Connections {
   private readonly bySlug;
@@ -79,7 +94,7 @@ export class Connections {
    * read (PRAGMA data_version) and this process has not changed a connection. A rotated or
    * removed token, from this process or the CLI, therefore stops working at once.
    */
-  private cache = new Map<string, Row | undefined>();
+  private cache = new Map<string, { row: Row; connection: Connection } | undefined>();
   private cacheVersion = -1;
 
   constructor(private readonly store: Store) {
@@ -87,7 +102,7 @@ export class Connections {
     this.bySlug = store.db.prepare<[string], Row>(`SELECT * FROM sources WHERE kind = 'connection' AND removed_at IS NULL AND slug = ?`);
   }
 
-  private rowBySlug(slug: string): Row | undefined {
+  private rowBySlug(slug: string): { row: Row; connection: Connection } | undefined {
     const version = this.store.dataVersion();
     if (version !== this.cacheVersion || this.cache.size > 1000) {
       this.cache = new Map();
@@ -95,8 +110,9 @@ export class Connections {
     }
     if (this.cache.has(slug)) return this.cache.get(slug);
     const row = this.bySlug.get(slug);
-    this.cache.set(slug, row);
-    return row;
+    const entry = row ? { row, connection: toConnection(row) } : undefined;
+    this.cache.set(slug, entry);
+    return entry;
   }
 
   private invalidate(): void {
@@ -116,7 +132,11 @@ export class Connections {
     for (const a of secretAttributes) {
       if (!ATTR_NAME_RE.test(a)) throw new ConflictError(`"${a}" is not a SCIM attribute name`);
     }
-    const config = JSON.stringify(secretAttributes.length ? { secretAttributes } : {});
+    const config = JSON.stringify({
+      ...(secretAttributes.length ? { secretAttributes } : {}),
+      ...(input.upstream ? { upstream: input.upstream.stored } : {}),
+    });
+    const sealed = input.upstream?.sealed ?? null;
     const token = newToken();
     const id = randomUUID();
     const t = now.toISOString();
@@ -128,14 +148,25 @@ export class Connections {
       for (let i = 2; taken(slug); i++) slug = `${slugify(app)}-${i}`;
       this.store.db
         .prepare(
-          `INSERT INTO sources (id, kind, provider, name, app, slug, config, token_hash, created_at, updated_at)
-           VALUES (?, 'connection', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sources (id, kind, provider, name, app, slug, config, secret, token_hash, created_at, updated_at)
+           VALUES (?, 'connection', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, input.provider, name, app, slug, config, hashToken(token), t, t);
+        .run(id, input.provider, name, app, slug, config, sealed, hashToken(token), t, t);
       return slug;
     });
     this.invalidate();
-    return { id, name, app, provider: input.provider, slug, createdAt: t, secretAttributes, token };
+    return {
+      id,
+      name,
+      app,
+      provider: input.provider,
+      slug,
+      createdAt: t,
+      updatedAt: t,
+      upstream: input.upstream?.stored ?? null,
+      secretAttributes,
+      token,
+    };
   }
 
   list(): Connection[] {
@@ -162,7 +193,7 @@ export class Connections {
     const c = this.get(idOrSlug);
     this.store.write(() => {
       this.store.db
-        .prepare('UPDATE sources SET removed_at = ?, updated_at = ?, token_hash = NULL WHERE id = ?')
+        .prepare('UPDATE sources SET removed_at = ?, updated_at = ?, token_hash = NULL, secret = NULL WHERE id = ?')
         .run(now.toISOString(), now.toISOString(), c.id);
     });
     this.invalidate();
@@ -179,7 +210,7 @@ export class Connections {
         .run(hashToken(token), now.toISOString(), c.id);
     });
     this.invalidate();
-    return { ...c, token };
+    return { ...c, updatedAt: now.toISOString(), token };
   }
 
   /**
@@ -187,11 +218,11 @@ export class Connections {
    * *that* connection's token. Same work whether the slug exists or not.
    */
   authenticate(slug: string, token: string | undefined): Connection | undefined {
-    const row = this.rowBySlug(slug);
+    const entry = this.rowBySlug(slug);
     const presented = hashToken(token ?? '');
-    const expected = row?.token_hash ?? DUMMY_HASH;
+    const expected = entry?.row.token_hash ?? DUMMY_HASH;
     const ok = timingSafeEqual(presented, expected.length === 32 ? expected : DUMMY_HASH);
-    return ok && row && token !== undefined && row.token_hash ? toConnection(row) : undefined;
+    return ok && entry && token !== undefined && entry.row.token_hash ? entry.connection : undefined;
   }
 }
 

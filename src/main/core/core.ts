@@ -11,6 +11,7 @@ import { Directories, type ProviderModules } from '../directories/registry';
 import { DirectorySync } from '../directories/service';
 import { SyncBusyError } from '../directories/sync';
 import type { FetchLike } from '../directories/http';
+import { splitUpstream, UpstreamClient, UpstreamError, upstreamSecretsSchema } from '../relay/upstream';
 import { Connections } from './connections';
 import { ConflictError, InvalidInputError, NotFoundError, createDispatch, zodIssues, type Dispatch, type Handlers } from './dispatch';
 import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
@@ -51,6 +52,8 @@ export interface CoreOptions {
 
 export interface Core {
   readonly store: Store;
+  /** Where upstream and IdP credentials are sealed. */
+  readonly secrets: SecretStore;
   readonly connections: Connections;
   readonly directories: Directories;
   readonly directorySync: DirectorySync;
@@ -72,11 +75,8 @@ export function createCore(options: CoreOptions): Core {
   let scimOrigin: string | null = null;
   const listeners = new Set<(message: PushMessage) => void>();
   const connections = new Connections(store);
-  const directories = new Directories(
-    store,
-    options.secrets ?? KeyFileSecretStore.open(options.dataDir),
-    options.providers ?? builtInProviders,
-  );
+  const secrets = options.secrets ?? KeyFileSecretStore.open(options.dataDir);
+  const directories = new Directories(store, secrets, options.providers ?? builtInProviders);
   const directorySync = new DirectorySync(store, directories, {
     now,
     fetch: options.fetch,
@@ -115,11 +115,18 @@ export function createCore(options: CoreOptions): Core {
     listPeople: (input) => aq.listPeople(store.db, input),
     getSeats: () => aq.getSeats(store.db),
     listSources: () => q.listSources(store.db, scimOrigin),
-    createConnection: (input) => {
-      const created = connections.add(input);
+    createConnection: async (input) => {
+      const { upstream, ...rest } = input;
+      let relay;
+      if (upstream) {
+        const split = splitUpstream(upstream);
+        relay = { stored: split.stored, sealed: await secrets.encrypt(JSON.stringify(split.secrets)) };
+      }
+      const created = connections.add({ ...rest, upstream: relay });
       push({ kind: 'sources.changed' });
       return { connection: connectionView(created.id), token: created.token };
     },
+    testConnection: async (input) => testUpstream(connections.get(input.id), store, secrets),
     removeConnection: (input) => {
       const removed = connections.remove(input.id);
       push({ kind: 'sources.changed' });
@@ -280,6 +287,7 @@ export function createCore(options: CoreOptions): Core {
 
   return {
     store,
+    secrets,
     connections,
     directories,
     directorySync,
@@ -310,6 +318,67 @@ export function createCore(options: CoreOptions): Core {
       await store.closeGracefully();
     },
   };
+}
+
+/**
+ * Calls a relay connection's ServiceProviderConfig with its stored credentials: the admin learns
+ * at setup, not at the first deprovisioning, that the URL, the certificate or the token is wrong.
+ */
+export async function testUpstream(
+  connection: ReturnType<Connections['get']>,
+  store: Store,
+  secrets: SecretStore,
+): Promise<{ ok: boolean; message: string; status: number | null; latencyMs: number | null }> {
+  if (!connection.upstream) {
+    return { ok: true, message: 'This connection stores what the IdP sends (no upstream to test).', status: null, latencyMs: null };
+  }
+  const sealed = store.db
+    .prepare<[string], { secret: Buffer | null }>('SELECT secret FROM sources WHERE id = ?')
+    .get(connection.id)?.secret;
+  if (!sealed)
+    return { ok: false, message: 'No upstream credentials are stored; add the connection again.', status: null, latencyMs: null };
+  let client: UpstreamClient;
+  try {
+    client = new UpstreamClient(connection.upstream, upstreamSecretsSchema.parse(JSON.parse(await secrets.decrypt(sealed))));
+  } catch {
+    return { ok: false, message: 'The stored upstream credentials cannot be decrypted on this machine.', status: null, latencyMs: null };
+  }
+  try {
+    const answer = await client.send({
+      method: 'GET',
+      path: '/ServiceProviderConfig',
+      query: null,
+      headers: { accept: 'application/scim+json, application/json' },
+      body: null,
+    });
+    const latencyMs = Math.round(answer.latencyMs * 10) / 10;
+    let schemas: unknown;
+    try {
+      schemas = (JSON.parse(answer.body.toString('utf8')) as { schemas?: unknown }).schemas;
+    } catch {
+      schemas = undefined;
+    }
+    if (answer.status === 401 || answer.status === 403) {
+      return { ok: false, message: `The app refused the credentials (${answer.status}).`, status: answer.status, latencyMs };
+    }
+    if (answer.status !== 200) {
+      return { ok: false, message: `The app answered ${answer.status} for /ServiceProviderConfig.`, status: answer.status, latencyMs };
+    }
+    if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.endsWith(':ServiceProviderConfig'))) {
+      return {
+        ok: false,
+        message: 'The app answered 200, but not with a SCIM ServiceProviderConfig: check the base URL.',
+        status: 200,
+        latencyMs,
+      };
+    }
+    return { ok: true, message: `The app answered its ServiceProviderConfig in ${latencyMs} ms.`, status: 200, latencyMs };
+  } catch (err) {
+    const message = err instanceof UpstreamError ? err.message : String(err);
+    return { ok: false, message: `The app could not be reached: ${message}`, status: null, latencyMs: null };
+  } finally {
+    client.close();
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Alert, CallOutput, CallParsedInput, RollcallEvent, SyncRun } from 
 import type { Db } from './store/db';
 import type { EventRow } from './store/events';
 import { dueAfter, parseStored } from '../directories/registry';
+import { storedUpstreamOf, upstreamView, type StoredUpstream } from '../relay/upstream';
 
 export class InvalidCursorError extends Error {}
 
@@ -291,12 +292,23 @@ export function listSources(db: Db, scimOrigin: string | null): CallOutput<'list
         provider: r.provider as Provider,
         slug: r.slug!,
         scimUrl: scimOrigin ? `${scimOrigin}/scim/v2/${r.slug!}` : null,
-        mode: (JSON.parse(r.config) as { upstream?: unknown }).upstream ? ('relay' as const) : ('store' as const),
+        ...connectionMode(r.config),
         createdAt: r.created_at,
         lastRequestAt: r.last_request_at,
       })),
     directories: rows.filter((r) => r.kind === 'directory').map((r) => directoryView(db, r)),
   };
+}
+
+function connectionMode(config: string): { mode: 'store' | 'relay'; upstream: ReturnType<typeof upstreamView> | null } {
+  let upstream: StoredUpstream | null;
+  try {
+    upstream = storedUpstreamOf(JSON.parse(config));
+  } catch {
+    // an unreadable upstream is shown as relay mode without details
+    return { mode: 'relay', upstream: null };
+  }
+  return upstream ? { mode: 'relay', upstream: upstreamView(upstream) } : { mode: 'store', upstream: null };
 }
 
 interface SyncRunRow {

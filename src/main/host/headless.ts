@@ -11,6 +11,8 @@ export interface HeadlessOptions {
   dataDir: string;
   scimHost: string;
   scimPort: number;
+  /** PEM certificate and key (see tls-files.ts): the SCIM listener serves https. */
+  scimTls?: { cert: string | Buffer; key: string | Buffer };
   uiHost: string;
   uiPort: number;
   uiToken?: string;
@@ -36,7 +38,7 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
   const core = createCore({ dataDir: options.dataDir, host: 'headless' });
   let scim: ScimServer | undefined;
   try {
-    scim = await startScimServer({ core, host: options.scimHost, port: options.scimPort });
+    scim = await startScimServer({ core, host: options.scimHost, port: options.scimPort, tls: options.scimTls });
     const dashboard = await startDashboardServer({
       core,
       token,

@@ -25,6 +25,10 @@ export interface ExchangeEnd {
   responseBody: string | null;
   latencyMs: number;
   isProbe?: boolean;
+  /** Relay mode: what the app answered (null when it did not), how long it took, or why it failed. */
+  upstreamStatus?: number | null;
+  upstreamLatencyMs?: number | null;
+  upstreamError?: string | null;
 }
 
 /**
@@ -91,9 +95,9 @@ export class ExchangeLog {
   constructor(store: Store) {
     this.insertStmt = store.db.prepare(
       `INSERT INTO scim_exchanges (connection_id, received_at, method, path, query, remote_addr, user_agent, authorized,
-         request_body, status, response_body, latency_ms, is_probe)
+         request_body, status, response_body, latency_ms, is_probe, upstream_status, upstream_latency_ms, upstream_error)
        VALUES (@connectionId, @receivedAt, @method, @path, @query, @remoteAddr, @userAgent, @authorized,
-         @requestBody, @status, @responseBody, @latencyMs, @isProbe)`,
+         @requestBody, @status, @responseBody, @latencyMs, @isProbe, @upstreamStatus, @upstreamLatencyMs, @upstreamError)`,
     );
   }
 
@@ -106,6 +110,9 @@ export class ExchangeLog {
       responseBody: cap(end.responseBody),
       latencyMs: end.latencyMs,
       isProbe: end.isProbe ? 1 : 0,
+      upstreamStatus: end.upstreamStatus ?? null,
+      upstreamLatencyMs: end.upstreamLatencyMs ?? null,
+      upstreamError: end.upstreamError ?? null,
     });
     return Number(info.lastInsertRowid);
   }

@@ -226,6 +226,15 @@ export class ScimResources {
          WHERE source_id = @source_id AND id = @id AND deleted_at IS NULL`,
       ),
       deleteUser: db.prepare('UPDATE accounts SET deleted_at = ?, last_seen = ? WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
+      // Relay mode: the mirror takes the app's ids, which may name a deleted or unlisted row.
+      anyUserById: db.prepare<[string, string], StoredUser>('SELECT * FROM accounts WHERE source_id = ? AND id = ?'),
+      reviveUser: db.prepare(
+        `UPDATE accounts SET user_name = @user_name, user_name_key = @user_name_key, external_id = @external_id,
+           email_key = @email_key, employee_number = @employee_number, display_name = @display_name, active = @active,
+           status = @status, raw = @raw, raw_fold = @raw_fold, version = version + 1, created_at = @now, updated_at = @now,
+           first_seen = @now, last_seen = @now, deleted_at = NULL
+         WHERE source_id = @source_id AND id = @id`,
+      ),
       groupById: db.prepare<[string, string], StoredGroup>('SELECT * FROM groups WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
       groupByName: db.prepare<[string, string], StoredGroup>(
         'SELECT * FROM groups WHERE source_id = ? AND display_name_key = ? AND deleted_at IS NULL',
@@ -243,6 +252,13 @@ export class ScimResources {
         'UPDATE groups SET version = version + 1, updated_at = ?, last_seen = ? WHERE pk = ?',
       ),
       deleteGroup: db.prepare('UPDATE groups SET deleted_at = ?, last_seen = ? WHERE source_id = ? AND id = ? AND deleted_at IS NULL'),
+      anyGroupById: db.prepare<[string, string], StoredGroup>('SELECT * FROM groups WHERE source_id = ? AND id = ?'),
+      reviveGroup: db.prepare(
+        `UPDATE groups SET display_name = @display_name, display_name_key = @display_name_key, external_id = @external_id,
+           raw = @raw, raw_fold = @raw_fold, version = version + 1, created_at = @now, updated_at = @now, first_seen = @now,
+           last_seen = @now, deleted_at = NULL
+         WHERE source_id = @source_id AND id = @id`,
+      ),
       // A group's members with their ids, in one query: a member is an accounts row (User) or a
       // groups row (Group) by its pk. `live` is 0 for a deleted (or unlisted) member, which has no display.
       members: db.prepare<[number], StoredMemberRow & { live: number; display: string | null }>(
@@ -701,6 +717,86 @@ export class ScimResources {
   private assertDisplayNameFree(connectionId: string, displayName: string, selfId: string | undefined): void {
     const other = this.s.groupByName.get(connectionId, uniqueKey(displayName));
     if (other && other.id !== selfId) throw conflict(`A group named "${displayName}" already exists (case-insensitively)`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Relay mode: the mirror of the app's state. Ids are the app's; the attributes are what the app
+  // answered (or, when it answered without the resource, what the request set). The mirror
+  // follows the app: a live row that holds the same userName / displayName under another id is a
+  // stale copy of something the app replaced, and is deleted (with its events) rather than
+  // refused. Events are the same as in store mode.
+
+  /** The app holds User `id` with these attributes now. */
+  mirrorUser(ctx: WriteContext, id: string, resource: unknown): StoredUser {
+    const next = normalizeBody(resource, 'User');
+    const other = this.s.userByName.get(ctx.connectionId, uniqueKey(next.userName as string));
+    if (other && other.id !== id) this.deleteUser(ctx, other.id, undefined);
+    const current = this.s.userById.get(ctx.connectionId, id);
+    if (current) return this.saveUser(ctx, current, next);
+    const columns = this.userColumns(next);
+    const old = this.s.anyUserById.get(ctx.connectionId, id);
+    if (old) {
+      this.s.reviveUser.run({ source_id: ctx.connectionId, id, now: ctx.now, ...columns });
+      this.writeEmails(ctx.connectionId, old.pk, emailKeys(JSON.parse(old.raw) as JsonObject), emailKeys(next));
+    } else {
+      const info = this.s.insertUser.run({ source_id: ctx.connectionId, id, now: ctx.now, ...columns });
+      this.writeEmails(ctx.connectionId, Number(info.lastInsertRowid), [], emailKeys(next));
+    }
+    this.append(ctx, [{ type: 'user.created', accountId: id, subject: next.userName as string, after: userSummary(next) }]);
+    return this.getUser(ctx.connectionId, id);
+  }
+
+  /** The app holds Group `id` with these attributes now, and these members (undefined: unchanged). */
+  mirrorGroup(ctx: WriteContext, id: string, resource: unknown, members: Member[] | undefined): StoredGroup {
+    const next = normalizeBody(resource, 'Group');
+    const name = next.displayName as string;
+    const other = this.s.groupByName.get(ctx.connectionId, uniqueKey(name));
+    if (other && other.id !== id) this.deleteGroup(ctx, other.id, undefined);
+    const current = this.s.groupById.get(ctx.connectionId, id);
+    if (current) {
+      const old = this.storedMembers(current.pk);
+      return this.saveGroup(ctx, current, next, members ?? old, old);
+    }
+    const old = this.s.anyGroupById.get(ctx.connectionId, id);
+    let pk: number;
+    if (old) {
+      this.s.reviveGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(next) });
+      pk = old.pk;
+    } else {
+      pk = Number(this.s.insertGroup.run({ source_id: ctx.connectionId, id, now: ctx.now, ...this.groupColumns(next) }).lastInsertRowid);
+    }
+    this.append(ctx, [{ type: 'group.created', groupId: id, subject: name, after: { displayName: name } }]);
+    this.applyMembers(ctx, { pk, id }, name, [], members ?? []);
+    return this.getGroup(ctx.connectionId, id);
+  }
+
+  /** The app applied this PATCH to `id`; false when the mirror does not hold it. */
+  mirrorPatch(ctx: WriteContext, type: ResourceTypeName, id: string, body: unknown): boolean {
+    if (type === 'User') {
+      if (!this.s.userById.get(ctx.connectionId, id)) return false;
+      this.patchUser(ctx, id, body, undefined);
+    } else {
+      if (!this.s.groupById.get(ctx.connectionId, id)) return false;
+      this.patchGroup(ctx, id, body, undefined);
+    }
+    return true;
+  }
+
+  /** The app deleted `id` (nothing to do when the mirror never held it). */
+  mirrorDelete(ctx: WriteContext, type: ResourceTypeName, id: string): void {
+    if (type === 'User') {
+      if (this.s.userById.get(ctx.connectionId, id)) this.deleteUser(ctx, id, undefined);
+    } else if (this.s.groupById.get(ctx.connectionId, id)) this.deleteGroup(ctx, id, undefined);
+  }
+
+  /** The ids of the live groups a user is a live member of. */
+  groupIdsOfUser(connectionId: string, id: string): string[] {
+    return this.s.groupsOfMember.all({ source_id: connectionId, id, user_pk: null, group_pk: null }).map((g) => g.group_id);
+  }
+
+  /** The mirror's userName of a user (for labels), or undefined. */
+  userNameOf(connectionId: string, id: string): string | undefined {
+    return this.s.userById.get(connectionId, id)?.user_name;
   }
 
   private append(ctx: WriteContext, events: Omit<NewEvent, 'sourceId' | 'observedAt'>[]): void {

@@ -9,11 +9,13 @@
  * gets a 5xx.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '../core/core';
 import type { Connection } from '../core/connections';
 import { GroupCommit } from '../core/store/group-commit';
 import { bearerToken, BodyTooLargeError, closeServer, listen, originOf, readBody } from '../host/http-util';
+import { Relay } from '../relay/relay';
 import { badRequest, notFound, notImplemented, payloadTooLarge, ScimError } from './errors';
 import { ExchangeLog, storedRequestBody, type ExchangeStart } from './exchanges';
 import { listResources, parseListParams } from './list';
@@ -35,11 +37,15 @@ export interface ScimServerOptions {
   core: Core;
   host: string;
   port: number;
+  /** PEM certificate (chain, leaf first) and private key: serve https (TLS 1.2+) instead of http. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface ScimServer {
   readonly origin: string;
   readonly port: number;
+  /** Relay mode's forwarder (tests wait on its mirror repairs). */
+  readonly relay: Relay;
   close(): Promise<void>;
 }
 
@@ -80,6 +86,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   const resources = new ScimResources(store);
   const exchanges = new ExchangeLog(store);
   const batch = new GroupCommit(store);
+  const relay = new Relay(store, core.secrets, resources, exchanges, batch);
   let origin = '';
 
   const slugOwner = store.db.prepare<[string], { id: string }>(
@@ -197,6 +204,26 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     start.requestBody = storedRequestBody(raw, body, secrets, text);
 
     const base = `${origin}/scim/v2/${connection.slug}`;
+
+    if (connection.upstream) {
+      // Relay mode: the app answers; the listener has authenticated, size-checked and parsed.
+      // The path as WHATWG URL normalised it: dot segments (also %2e%2e) are resolved, so no request
+      // can climb out of the app's SCIM base on the app's credentials.
+      const rawPath = rest;
+      return relay.forward({
+        connection: { ...connection, upstream: connection.upstream },
+        start,
+        t0,
+        method,
+        rawPath,
+        query: url.search ? url.search.slice(1) : null,
+        headers: req.headers,
+        raw,
+        body,
+        base,
+        res,
+      });
+    }
 
     /**
      * A write: state change, exchange row and events in one group-committed transaction; the
@@ -393,9 +420,13 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     else send(res, answer);
   }
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => fail(res, err));
-  });
+  };
+  const tls = options.tls;
+  const server: http.Server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, onRequest)
+    : http.createServer(onRequest);
   // Requests Node's HTTP parser refuses (malformed request line, headers over 16 KiB, a request
   // timeout) never reach `handle`: answer them with a SCIM error too, and log the ones whose
   // request line could be read, so that every request has its scim_exchanges row.
@@ -443,13 +474,15 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   server.keepAliveTimeout = 65_000;
 
   const address = await listen(server, options.port, options.host);
-  origin = originOf(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, address.port);
+  origin = originOf(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, address.port, tls ? 'https' : 'http');
   core.setScimOrigin(origin);
   return {
     origin,
     port: address.port,
+    relay,
     async close() {
       await closeServer(server);
+      relay.close();
       batch.close();
     },
   };

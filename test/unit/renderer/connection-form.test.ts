@@ -3,6 +3,7 @@ import { RollcallApiError } from '../../../src/shared/client';
 import { contract } from '../../../src/shared/contract';
 import {
   CONNECTION_FIELDS,
+  connectionFields,
   EMPTY_CONNECTION_FORM,
   SLUG_HINT,
   connectionActionError,
@@ -17,12 +18,14 @@ import {
   type ConnectionFormValues,
 } from '../../../src/renderer/src/lib/connection-form';
 
-const valid: ConnectionFormValues = { name: 'GitHub via Okta', app: 'GitHub', provider: 'okta', slug: '' };
-const slugAccepted = (slug: string): boolean => contract.createConnection.input.safeParse({ ...valid, slug }).success;
+const valid: ConnectionFormValues = { ...EMPTY_CONNECTION_FORM, name: 'GitHub via Okta', app: 'GitHub', provider: 'okta', slug: '' };
+/** The call input the contract judges (the form's values hold more than the call takes). */
+const callBase = { name: valid.name, app: valid.app, provider: 'okta' as const };
+const slugAccepted = (slug: string): boolean => contract.createConnection.input.safeParse({ ...callBase, slug }).success;
 
 describe('slug validation', () => {
   it('uses the contract’s own wording as the hint', () => {
-    const parsed = contract.createConnection.input.safeParse({ ...valid, slug: 'Not OK' });
+    const parsed = contract.createConnection.input.safeParse({ ...callBase, slug: 'Not OK' });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.message).toBe(SLUG_HINT);
   });
@@ -106,7 +109,8 @@ describe('validateConnectionForm', () => {
   });
 
   it('reports fields in form order', () => {
-    expect(CONNECTION_FIELDS).toEqual(['name', 'app', 'provider', 'slug']);
+    expect(CONNECTION_FIELDS.slice(0, 5)).toEqual(['name', 'app', 'provider', 'slug', 'mode']);
+    expect(connectionFields(valid)).toEqual(['name', 'app', 'provider', 'slug', 'mode']);
     expect(firstInvalidField(validateConnectionForm({ ...valid, app: '', slug: 'BAD SLUG' }))).toBe('app');
     expect(firstInvalidField(validateConnectionForm({ ...valid, slug: 'BAD SLUG' }))).toBe('slug');
   });
@@ -115,7 +119,7 @@ describe('validateConnectionForm', () => {
     const forms: ConnectionFormValues[] = [
       valid,
       { ...valid, slug: 'github-2' },
-      { name: '  Padded  ', app: ' App ', provider: 'generic', slug: ' x ' },
+      { ...EMPTY_CONNECTION_FORM, name: '  Padded  ', app: ' App ', provider: 'generic', slug: ' x ' },
       { ...valid, name: 'n'.repeat(200), app: 'a'.repeat(200) },
     ];
     for (const f of forms) {

@@ -7,7 +7,7 @@ import {
   ADD_CONNECTION_COMMAND,
   applySyncProgress,
   isSyncFinished,
-  modeLabel,
+  connectionModeView,
   syncProgressFraction,
   syncProgressLabel,
   type SyncProgressMessage,
@@ -209,8 +209,34 @@ describe('sources', () => {
     expect(syncProgressFraction(progress({ users: 500 }), previous)).toBe(0.98);
     expect(syncProgressFraction(progress({ users: 5 }), null)).toBeNull();
     expect(syncProgressFraction(progress({ users: 5 }), { users: 0, groups: 0, memberships: 0 })).toBeNull();
-    expect(modeLabel('relay')).toBe('Relay to app');
-    expect(modeLabel('store')).toBe('Store');
+  });
+
+  it('says what each connection does with the IdP’s requests', () => {
+    expect(connectionModeView({ mode: 'store', upstream: null })).toEqual({ mode: 'store', label: 'Stores' });
+    const upstream = {
+      baseUrl: 'https://api.slack.com/scim/v2',
+      authKind: 'bearer' as const,
+      timeoutMs: 30_000,
+      headerNames: [],
+      customCa: false,
+      tlsVerify: true,
+    };
+    expect(connectionModeView({ mode: 'relay', upstream })).toEqual({
+      mode: 'relay',
+      label: 'Relays to',
+      baseUrl: 'https://api.slack.com/scim/v2',
+      detail: 'Bearer token · timeout 30 s',
+    });
+    // What differs from the defaults is said too (set from the CLI or the API).
+    expect(
+      connectionModeView({
+        mode: 'relay',
+        upstream: { ...upstream, authKind: 'oauth', timeoutMs: 2_500, headerNames: ['X-Tenant'], customCa: true, tlsVerify: false },
+      }),
+    ).toMatchObject({ detail: 'OAuth 2.0 client credentials · timeout 2.5 s · trusted CA · 1 extra header · TLS verification off' });
+    expect(connectionModeView({ mode: 'relay', upstream: { ...upstream, authKind: 'basic', headerNames: ['A', 'B'] } })).toMatchObject({
+      detail: 'HTTP Basic · timeout 30 s · 2 extra headers',
+    });
   });
 
   it('suggests the documented CLI command', () => {

@@ -24,8 +24,8 @@ import { FailureNotice } from './FailureNotice';
 const HINTS: Readonly<Record<ListenerField, string>> = {
   host: '127.0.0.1 accepts connections from this computer only; 0.0.0.0 from every network this computer is on.',
   port: '0 to 65535; 0 picks a free port each time the listener starts.',
-  tlsCertPath: 'PEM file. Optional: set both files or neither.',
-  tlsKeyPath: 'PEM file, readable by you only.',
+  tlsCertPath: 'PEM file: the server certificate, then any intermediates. Optional: set both files or neither.',
+  tlsKeyPath: 'PEM file, not passphrase-protected, readable by you only.',
 };
 
 /**
@@ -182,8 +182,9 @@ export function SettingsListener({
             {field('tlsKeyPath', '/path/to/key.pem', true)}
           </div>
           <p className="field-hint small settings-form__tls">
-            This version’s listener serves plain HTTP only: with both TLS files set it does not start, and the tray says why. Put a TLS
-            proxy in front of it instead.
+            With both TLS files set the listener serves https (TLS 1.2 or later) with that certificate; identity providers need a
+            certificate they trust for the name they call. If a file is missing, does not match the other or has expired, the listener does
+            not start and the tray says why. Without them it serves plain http: put a TLS proxy or tunnel in front.
           </p>
           <div className="form-actions">
             <BusyButton type="submit" className="button button--primary" busy={busy} busyLabel="Saving…" unavailable={!changed}>

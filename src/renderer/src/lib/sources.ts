@@ -1,6 +1,10 @@
 /** Shaping for the Sources page. Pure. */
 import type { CallOutput, PushMessage, SyncRun } from '../../../shared/contract';
+import { AUTH_KIND_LABELS } from './connection-form';
 import { capitalise, formatCount } from './format';
+
+/** A connection as `listSources` gives it. */
+export type Connection = CallOutput<'listSources'>['connections'][number];
 
 export type SyncProgressMessage = Extract<PushMessage, { kind: 'sync.progress' }>;
 export type SyncProgress = Omit<SyncProgressMessage, 'kind' | 'directoryId'>;
@@ -64,8 +68,21 @@ export function syncProgressFraction(p: SyncProgress, previous: SyncTotals | nul
   return Math.min(0.98, Math.max(0, (p.users + p.groups + p.memberships) / total));
 }
 
-export function modeLabel(mode: 'store' | 'relay'): string {
-  return mode === 'relay' ? 'Relay to app' : 'Store';
+/** What the Mode cell of the connections list says about a connection. */
+export type ConnectionModeView = { mode: 'store'; label: string } | { mode: 'relay'; label: string; baseUrl: string; detail: string };
+
+/** "Stores", or "Relays to https://…" with the authentication kind and what is not the default. */
+export function connectionModeView(c: Pick<Connection, 'mode' | 'upstream'>): ConnectionModeView {
+  if (c.mode !== 'relay' || !c.upstream) return { mode: 'store', label: 'Stores' };
+  const u = c.upstream;
+  const extras = [
+    AUTH_KIND_LABELS[u.authKind] ?? u.authKind,
+    `timeout ${Math.round(u.timeoutMs / 100) / 10} s`,
+    u.customCa ? 'trusted CA' : null,
+    u.headerNames.length > 0 ? `${u.headerNames.length} extra ${u.headerNames.length === 1 ? 'header' : 'headers'}` : null,
+    u.tlsVerify ? null : 'TLS verification off',
+  ].filter((p): p is string => p !== null);
+  return { mode: 'relay', label: 'Relays to', baseUrl: u.baseUrl, detail: extras.join(' · ') };
 }
 
 /** The CLI commands the empty states suggest (kept in one place so they stay accurate). */

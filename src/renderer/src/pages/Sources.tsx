@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { api, useCall, usePush } from '../api';
+import { BusyButton } from '../components/BusyButton';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConnectionForm } from '../components/ConnectionForm';
 import { CopyButton } from '../components/CopyButton';
@@ -11,7 +12,7 @@ import { Time } from '../components/Time';
 import { TokenPanel, type IssuedToken } from '../components/TokenPanel';
 import type { CallOutput } from '../../../shared/contract';
 import { useSecretState } from '../hooks';
-import { connectionActionError } from '../lib/connection-form';
+import { connectionActionError, testConnectionErrorNote, testConnectionNote, type TestNote } from '../lib/connection-form';
 import { directoryActionError } from '../lib/directory-form';
 import { providerLabel } from '../lib/format';
 import {
@@ -19,7 +20,7 @@ import {
   ADD_DIRECTORY_COMMAND,
   applySyncProgress,
   isSyncFinished,
-  modeLabel,
+  connectionModeView,
   syncFinishedAnnouncement,
   type Directory,
   type SyncProgressMap,
@@ -132,6 +133,7 @@ export function SourcesPage() {
           <Connections
             connections={data.connections}
             headingRef={connectionsHeading}
+            onStale={reload}
             onAction={(kind, connection) => {
               setAnnouncement('');
               setPending({ kind, connection, busy: false, error: null });
@@ -251,15 +253,38 @@ function Command({ text }: { text: string }) {
   );
 }
 
+/** A relay row's Test connection: running, then what it found. */
+interface TestState {
+  testing: boolean;
+  note: TestNote | null;
+}
+
 function Connections({
   connections,
   headingRef,
   onAction,
+  onStale,
 }: {
   connections: Sources['connections'];
   headingRef: RefObject<HTMLHeadingElement | null>;
   onAction(kind: ConnectionAction, connection: Connection): void;
+  /** A call said the connection is gone: refresh the list. */
+  onStale(): void;
 }) {
+  const [tests, setTests] = useState<Readonly<Record<string, TestState>>>({});
+  const patch = (id: string, next: TestState): void => setTests((t) => ({ ...t, [id]: next }));
+
+  async function test(c: Connection): Promise<void> {
+    if (tests[c.id]?.testing) return;
+    patch(c.id, { testing: true, note: null });
+    try {
+      patch(c.id, { testing: false, note: testConnectionNote(await api.testConnection({ id: c.id })) });
+    } catch (err) {
+      patch(c.id, { testing: false, note: testConnectionErrorNote(err) });
+      onStale();
+    }
+  }
+
   return (
     <section className="section" aria-labelledby="connections-heading">
       <h2 id="connections-heading" ref={headingRef} tabIndex={-1}>
@@ -291,39 +316,73 @@ function Connections({
               </tr>
             </thead>
             <tbody>
-              {connections.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row">
-                    <a href={formatRoute('timeline', { source: c.id })}>{c.name}</a>
-                  </th>
-                  <td>{c.app}</td>
-                  <td>{providerLabel(c.provider)}</td>
-                  <td>
-                    {c.scimUrl ? (
-                      <div className="copyable">
-                        <code className="select-all">{c.scimUrl}</code>
-                        <CopyButton text={c.scimUrl} what={`SCIM URL of ${c.name}`} />
+              {connections.map((c) => {
+                const mode = connectionModeView(c);
+                const testState = tests[c.id];
+                return (
+                  <tr key={c.id}>
+                    <th scope="row">
+                      <a href={formatRoute('timeline', { source: c.id })}>{c.name}</a>
+                    </th>
+                    <td>{c.app}</td>
+                    <td>{providerLabel(c.provider)}</td>
+                    <td>
+                      {c.scimUrl ? (
+                        <div className="copyable">
+                          <code className="select-all">{c.scimUrl}</code>
+                          <CopyButton text={c.scimUrl} what={`SCIM URL of ${c.name}`} />
+                        </div>
+                      ) : (
+                        <span className="muted">SCIM listener not running</span>
+                      )}
+                    </td>
+                    <td className="connection-mode">
+                      {mode.mode === 'relay' ? (
+                        <>
+                          {mode.label} <code className="select-all">{mode.baseUrl}</code>
+                          <div className="small muted connection-mode__detail">{mode.detail}</div>
+                        </>
+                      ) : (
+                        mode.label
+                      )}
+                    </td>
+                    <td className="nowrap">
+                      {c.lastRequestAt ? <Time iso={c.lastRequestAt} relative /> : <span className="muted">Never</span>}
+                    </td>
+                    <td>
+                      <div className="row-actions row-actions--wrap">
+                        {mode.mode === 'relay' ? (
+                          <BusyButton
+                            className="button button--small"
+                            busy={testState?.testing}
+                            busyLabel="Testing…"
+                            onClick={() => void test(c)}
+                          >
+                            Test connection<span className="visually-hidden"> of {c.name}</span>
+                          </BusyButton>
+                        ) : null}
+                        <button type="button" className="button button--small" onClick={() => onAction('rotate', c)}>
+                          Rotate token<span className="visually-hidden"> of {c.name}</span>
+                        </button>
+                        <button type="button" className="button button--small button--danger-quiet" onClick={() => onAction('remove', c)}>
+                          Remove<span className="visually-hidden"> {c.name}</span>
+                        </button>
                       </div>
-                    ) : (
-                      <span className="muted">SCIM listener not running</span>
-                    )}
-                  </td>
-                  <td>{modeLabel(c.mode)}</td>
-                  <td className="nowrap">
-                    {c.lastRequestAt ? <Time iso={c.lastRequestAt} relative /> : <span className="muted">Never</span>}
-                  </td>
-                  <td>
-                    <div className="row-actions">
-                      <button type="button" className="button button--small" onClick={() => onAction('rotate', c)}>
-                        Rotate token<span className="visually-hidden"> of {c.name}</span>
-                      </button>
-                      <button type="button" className="button button--small button--danger-quiet" onClick={() => onAction('remove', c)}>
-                        Remove<span className="visually-hidden"> {c.name}</span>
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
+                      {mode.mode === 'relay' ? (
+                        // Always there for relay rows, so screen readers announce the result that appears in it.
+                        <div className="row-note" role="status" aria-label={`Test of ${c.name}`}>
+                          {testState?.note ? (
+                            <p className={`small row-note__text ${testState.note.ok ? 'row-note__text--ok' : 'row-note__text--error'}`}>
+                              <strong>{testState.note.title}:</strong> {testState.note.message}
+                              {testState.note.detail ? <span className="row-note__detail"> ({testState.note.detail})</span> : null}
+                            </p>
+                          ) : null}
+                        </div>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
