@@ -82,10 +82,73 @@ export const alertSchema = z.object({
   sourceId: z.string().nullable(),
   openedAt: isoInstant,
   acknowledgedAt: isoInstant.nullable(),
+  acknowledgedBy: z.string().nullable(),
   resolvedAt: isoInstant.nullable(),
+  resolvedBy: z.string().nullable(),
+  /** auto: the condition cleared; manual: someone resolved it. */
+  resolution: z.enum(['auto', 'manual']).nullable(),
+  /** How long it was (or has been, while unresolved) open. */
+  openForMs: z.number().nonnegative(),
+  details: z.record(z.string(), z.unknown()),
+  notes: z.number().int().nonnegative(),
   evidence: z.array(z.number().int()),
 });
 export type Alert = z.infer<typeof alertSchema>;
+
+/** One alert with what triage needs: who moved it and when, the notes, the evidence events. */
+export const alertNoteSchema = z.object({ id: z.number().int(), at: isoInstant, author: z.string().nullable(), text: z.string() });
+
+/** Each alert rule's settings (SPEC "Alerts"); every rule can be turned off. */
+const ruleBase = { enabled: z.boolean(), severity: severitySchema };
+export const alertSettingsSchema = z.object({
+  /** A person gone from every directory while an app account of theirs is still active past the SLA. */
+  offboardingGap: z.object({ ...ruleBase, slaHours: z.number().min(0.25).max(720) }).strict(),
+  /** Relay: a deactivate/delete the app did not carry out. */
+  deprovisionFailed: z.object(ruleBase).strict(),
+  /** Relay: the app refuses Rollcall's credentials (401/403, or its token endpoint refuses). */
+  upstreamCredentialsRejected: z.object(ruleBase).strict(),
+  /** An active app account whose person has no account in any directory. */
+  orphanedAccount: z.object(ruleBase).strict(),
+  /** An app account reactivated while its person is not active in any directory. */
+  reactivation: z.object(ruleBase).strict(),
+  /** A role flagged privileged was granted. */
+  privilegedRoleGranted: z.object(ruleBase).strict(),
+  /** No SCIM request to a connection for `connectionQuietHours`; a directory missed `directoryMissedSyncs` syncs in a row. */
+  silentSource: z
+    .object({ ...ruleBase, connectionQuietHours: z.number().min(1).max(2160), directoryMissedSyncs: z.number().int().min(2).max(100) })
+    .strict(),
+  /** More than `threshold` deactivations or deletions from one source within `windowMinutes`. */
+  massDeprovisioning: z
+    .object({ ...ruleBase, threshold: z.number().int().min(2).max(1_000_000), windowMinutes: z.number().int().min(1).max(10_080) })
+    .strict(),
+  /** A billed app seat whose person has not signed in to any directory (that reports sign-ins) for `days`. */
+  inactiveSeat: z.object({ ...ruleBase, days: z.number().int().min(7).max(365) }).strict(),
+});
+export type AlertSettings = z.infer<typeof alertSettingsSchema>;
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  offboardingGap: { enabled: true, severity: 'high', slaHours: 4 },
+  deprovisionFailed: { enabled: true, severity: 'high' },
+  upstreamCredentialsRejected: { enabled: true, severity: 'high' },
+  orphanedAccount: { enabled: true, severity: 'medium' },
+  reactivation: { enabled: true, severity: 'high' },
+  privilegedRoleGranted: { enabled: true, severity: 'high' },
+  silentSource: { enabled: true, severity: 'medium', connectionQuietHours: 72, directoryMissedSyncs: 3 },
+  massDeprovisioning: { enabled: true, severity: 'high', threshold: 50, windowMinutes: 60 },
+  inactiveSeat: { enabled: true, severity: 'low', days: 60 },
+};
+/** The rule name stored on each alert, per setting. */
+export const ALERT_RULES = {
+  offboardingGap: 'offboarding_gap',
+  deprovisionFailed: 'deprovision_failed',
+  upstreamCredentialsRejected: 'upstream_credentials_rejected',
+  orphanedAccount: 'orphaned_account',
+  reactivation: 'reactivation',
+  privilegedRoleGranted: 'privileged_role_granted',
+  silentSource: 'silent_source',
+  massDeprovisioning: 'mass_deprovisioning',
+  inactiveSeat: 'inactive_seat',
+} as const satisfies Record<keyof AlertSettings, string>;
+export const alertRuleSchema = z.enum(Object.values(ALERT_RULES) as [string, ...string[]]);
 
 /** Relay mode: how Rollcall reaches the app's own SCIM API. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
@@ -317,9 +380,57 @@ export const contract = {
     z.object({ items: z.array(eventSchema), nextCursor: z.string().nullable() }),
   ),
   listAlerts: call(
-    'Alerts, newest first.',
-    z.object({ ...pageInput, status: alertStatusSchema.optional() }).strict(),
+    'Alerts, newest first, filtered by status, severity, rule, person or source.',
+    z
+      .object({
+        ...pageInput,
+        status: alertStatusSchema.optional(),
+        /** Several statuses at once (e.g. open and acknowledged: everything unresolved). */
+        statuses: z.array(alertStatusSchema).min(1).max(3).optional(),
+        severity: severitySchema.optional(),
+        rule: alertRuleSchema.optional(),
+        personId: z.number().int().optional(),
+        sourceId: z.string().max(100).optional(),
+      })
+      .strict(),
     z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() }),
+  ),
+  getAlert: call(
+    'One alert with its notes and its evidence events.',
+    z.object({ id: z.number().int() }).strict(),
+    z.object({ alert: alertSchema, notes: z.array(alertNoteSchema), evidence: z.array(eventSchema) }),
+  ),
+  updateAlerts: call(
+    'Acknowledge, resolve or reopen alerts (one or many), with an optional note; says who and when.',
+    z
+      .object({
+        ids: z.array(z.number().int()).min(1).max(500),
+        action: z.enum(['acknowledge', 'resolve', 'reopen']),
+        note: z.string().trim().min(1).max(4000).optional(),
+        by: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
+    z.object({
+      updated: z.array(z.number().int()),
+      skipped: z.array(z.object({ id: z.number().int(), reason: z.string() })),
+    }),
+  ),
+  addAlertNote: call(
+    'Adds a note to an alert.',
+    z.object({ id: z.number().int(), text: z.string().trim().min(1).max(4000), by: z.string().trim().min(1).max(200).optional() }).strict(),
+    alertNoteSchema,
+  ),
+  getAlertSettings: call('Each alert rule’s settings.', z.object({}).strict(), alertSettingsSchema),
+  updateAlertSettings: call(
+    'Changes alert rule settings (only the rules and fields given); returns all of them.',
+    z
+      .object(
+        Object.fromEntries(
+          Object.entries(alertSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodObject).partial().strict().optional()]),
+        ) as { [K in keyof AlertSettings]: z.ZodOptional<z.ZodObject> },
+      )
+      .strict(),
+    alertSettingsSchema,
   ),
   listPeople: call(
     'People correlated across sources, optionally matching a search string.',

@@ -4,7 +4,20 @@
  * opening a second one, and an alert resolved automatically records when its condition cleared.
  * Callers run these inside the write transaction that stores the evidence.
  */
+import {
+  alertSettingsSchema,
+  DEFAULT_ALERT_SETTINGS,
+  type AlertSettings,
+  type CallOutput,
+  type CallParsedInput,
+} from '../../shared/contract';
+import { InvalidInputError, NotFoundError } from './dispatch';
+import { ALERT_COLUMNS, toAlert, toApiEvent, type AlertRow } from './queries';
 import type { Db } from './store/db';
+import type { EventRow } from './store/events';
+import type { Store } from './store/store';
+
+type EventJoinedRow = EventRow & { source_name: string };
 
 export type Severity = 'high' | 'medium' | 'low';
 
@@ -19,6 +32,8 @@ export interface AlertInput {
   /** Event seqs that show the condition. */
   evidence?: readonly number[];
   at: string;
+  /** When the alert is already open: replace its details with these (default true). */
+  refresh?: boolean;
 }
 
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -56,7 +71,7 @@ export function raiseAlert(db: Db, a: AlertInput): { id: number; opened: boolean
   let id: number;
   if (existing) {
     id = existing.id;
-    s.touch.run(details, id);
+    if (a.refresh ?? true) s.touch.run(details, id);
   } else {
     id = Number(
       s.insert.run({
@@ -78,4 +93,155 @@ export function raiseAlert(db: Db, a: AlertInput): { id: number; opened: boolean
 /** Resolves the open alert under `dedupeKey`, if any (automatic unless `by` is given). */
 export function resolveAlert(db: Db, dedupeKey: string, at: string, by: string | null = null): boolean {
   return stmts(db).resolve.run({ key: dedupeKey, at, by, resolution: by === null ? 'auto' : 'manual' }).changes > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+const SETTINGS_KEY = 'alertRules';
+
+/**
+ * The alert rules' settings as stored (one JSON value in `settings`), each rule parsed on its own
+ * and merged over its defaults: a rule whose stored value no longer parses gets its defaults back
+ * instead of breaking every rule.
+ */
+export function readAlertSettings(store: Store): AlertSettings {
+  let stored: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(store.getSetting(SETTINGS_KEY) ?? '{}') as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) stored = parsed as Record<string, unknown>;
+  } catch {
+    // unreadable: defaults
+  }
+  const out = { ...DEFAULT_ALERT_SETTINGS } as Record<keyof AlertSettings, unknown>;
+  for (const key of Object.keys(DEFAULT_ALERT_SETTINGS) as (keyof AlertSettings)[]) {
+    const value = stored[key];
+    if (value === undefined) continue;
+    const merged = alertSettingsSchema.shape[key].safeParse({ ...DEFAULT_ALERT_SETTINGS[key], ...(value as object) });
+    if (merged.success) out[key] = merged.data;
+  }
+  return out as AlertSettings;
+}
+
+/** Applies a partial change (only the rules and fields given) and returns every rule's settings. */
+export function updateAlertSettings(
+  store: Store,
+  change: Partial<{ [K in keyof AlertSettings]: Partial<AlertSettings[K]> }>,
+): AlertSettings {
+  return store.write(() => {
+    const current = readAlertSettings(store);
+    const next = { ...current } as Record<string, unknown>;
+    for (const [key, patch] of Object.entries(change)) {
+      if (patch === undefined) continue;
+      next[key] = { ...current[key as keyof AlertSettings], ...patch };
+    }
+    const parsed = alertSettingsSchema.safeParse(next);
+    if (!parsed.success) {
+      throw new InvalidInputError(
+        'Invalid alert settings',
+        parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      );
+    }
+    store.setSetting(SETTINGS_KEY, JSON.stringify(parsed.data));
+    return parsed.data;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triage: one alert, transitions, notes
+
+interface NoteRow {
+  id: number;
+  at: string;
+  author: string | null;
+  text: string;
+}
+
+export function getAlert(db: Db, id: number, now: Date): CallOutput<'getAlert'> {
+  const row = db.prepare<[number], AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ?`).get(id);
+  if (!row) throw new NotFoundError(`No alert ${id}`);
+  const notes = db.prepare<[number], NoteRow>('SELECT id, at, author, text FROM alert_notes WHERE alert_id = ? ORDER BY id').all(id);
+  const evidence = db
+    .prepare<[number], EventJoinedRow>(
+      `SELECT e.*, s.name AS source_name FROM alert_evidence ae JOIN events e ON e.seq = ae.event_seq
+         JOIN sources s ON s.id = e.source_id WHERE ae.alert_id = ? ORDER BY e.seq LIMIT 500`,
+    )
+    .all(id);
+  return { alert: toAlert(row, now), notes, evidence: evidence.map(toApiEvent) };
+}
+
+const DEFAULT_ACTOR = 'dashboard';
+
+/**
+ * Acknowledge (open → acknowledged), resolve (open/acknowledged → resolved, manual) or reopen
+ * (resolved → open, unless a newer alert for the same condition is open). Alerts already in the
+ * target state, or missing, are listed as skipped with the reason; the note, if any, goes on every
+ * alert that changed. One transaction.
+ */
+export function updateAlerts(store: Store, input: CallParsedInput<'updateAlerts'>, now: Date): CallOutput<'updateAlerts'> {
+  const db = store.db;
+  const at = now.toISOString();
+  const by = input.by ?? DEFAULT_ACTOR;
+  return store.write(() => {
+    const get = db.prepare<[number], { id: number; status: string; dedupe_key: string }>(
+      'SELECT id, status, dedupe_key FROM alerts WHERE id = ?',
+    );
+    const updated: number[] = [];
+    const skipped: { id: number; reason: string }[] = [];
+    for (const id of [...new Set(input.ids)]) {
+      const a = get.get(id);
+      if (!a) {
+        skipped.push({ id, reason: 'no such alert' });
+        continue;
+      }
+      if (input.action === 'acknowledge') {
+        if (a.status !== 'open') {
+          skipped.push({ id, reason: `already ${a.status}` });
+          continue;
+        }
+        db.prepare("UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? WHERE id = ?").run(at, by, id);
+      } else if (input.action === 'resolve') {
+        if (a.status === 'resolved') {
+          skipped.push({ id, reason: 'already resolved' });
+          continue;
+        }
+        db.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = 'manual' WHERE id = ?").run(
+          at,
+          by,
+          id,
+        );
+      } else {
+        if (a.status !== 'resolved') {
+          skipped.push({ id, reason: `not resolved (${a.status})` });
+          continue;
+        }
+        const newer = db
+          .prepare<[string, number], { id: number }>("SELECT id FROM alerts WHERE dedupe_key = ? AND status <> 'resolved' AND id <> ?")
+          .get(a.dedupe_key, id);
+        if (newer) {
+          skipped.push({ id, reason: `alert ${newer.id} is open for the same condition` });
+          continue;
+        }
+        db.prepare(
+          "UPDATE alerts SET status = 'open', resolved_at = NULL, resolved_by = NULL, resolution = NULL, acknowledged_at = NULL, acknowledged_by = NULL WHERE id = ?",
+        ).run(id);
+      }
+      if (input.note) db.prepare('INSERT INTO alert_notes (alert_id, at, author, text) VALUES (?, ?, ?, ?)').run(id, at, by, input.note);
+      updated.push(id);
+    }
+    return { updated, skipped };
+  });
+}
+
+export function addAlertNote(store: Store, input: CallParsedInput<'addAlertNote'>, now: Date): CallOutput<'addAlertNote'> {
+  const db = store.db;
+  return store.write(() => {
+    if (!db.prepare('SELECT 1 FROM alerts WHERE id = ?').get(input.id)) throw new NotFoundError(`No alert ${input.id}`);
+    const at = now.toISOString();
+    const author = input.by ?? DEFAULT_ACTOR;
+    const info = db
+      .prepare('INSERT INTO alert_notes (alert_id, at, author, text) VALUES (?, ?, ?, ?)')
+      .run(input.id, at, author, input.text);
+    return { id: Number(info.lastInsertRowid), at, author, text: input.text };
+  });
 }

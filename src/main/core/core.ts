@@ -3,6 +3,7 @@
  * utility process and in `rollcall serve`; it never imports `electron`.
  */
 import { settingsSchema, type PushMessage, type Settings } from '../../shared/contract';
+import { alertRules } from '../analysis/alert-rules';
 import { Analyzer } from '../analysis/analyzer';
 import { correlationSettingsSchema } from '../analysis/correlation';
 import * as aq from '../analysis/queries';
@@ -12,6 +13,7 @@ import { DirectorySync } from '../directories/service';
 import { SyncBusyError } from '../directories/sync';
 import type { FetchLike } from '../directories/http';
 import { splitUpstream, UpstreamClient, UpstreamError, upstreamSecretsSchema } from '../relay/upstream';
+import * as alerts from './alerts';
 import { Connections } from './connections';
 import { ConflictError, InvalidInputError, NotFoundError, createDispatch, zodIssues, type Dispatch, type Handlers } from './dispatch';
 import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
@@ -90,6 +92,7 @@ export function createCore(options: CoreOptions): Core {
   });
   const analysisAuto = options.analysis ?? true;
   const analyzer = new Analyzer(store, { now, log: options.log });
+  for (const rule of alertRules()) analyzer.addRule(rule);
   const directoryView = (id: string) => {
     const d = q.listSources(store.db, scimOrigin).directories.find((x) => x.id === id);
     if (!d) throw new Error(`directory ${id} vanished`);
@@ -111,7 +114,12 @@ export function createCore(options: CoreOptions): Core {
     }),
     getDashboard: () => aq.getDashboard(store.db, now()),
     listEvents: (input) => q.listEvents(store.db, input),
-    listAlerts: (input) => q.listAlerts(store.db, input),
+    listAlerts: (input) => q.listAlerts(store.db, input, now()),
+    getAlert: (input) => alerts.getAlert(store.db, input.id, now()),
+    updateAlerts: (input) => alerts.updateAlerts(store, input, now()),
+    addAlertNote: (input) => alerts.addAlertNote(store, input, now()),
+    getAlertSettings: () => alerts.readAlertSettings(store),
+    updateAlertSettings: (input) => alerts.updateAlertSettings(store, input),
     listPeople: (input) => aq.listPeople(store.db, input),
     getSeats: () => aq.getSeats(store.db),
     listSources: () => q.listSources(store.db, scimOrigin),

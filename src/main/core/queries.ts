@@ -98,7 +98,7 @@ export function maxEventSeq(db: Db): number {
   return db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM events').get()?.m ?? 0;
 }
 
-interface AlertRow {
+export interface AlertRow {
   id: number;
   rule: string;
   severity: 'high' | 'medium' | 'low';
@@ -106,40 +106,90 @@ interface AlertRow {
   title: string;
   person_id: number | null;
   source_id: string | null;
+  details: string;
   opened_at: string;
   acknowledged_at: string | null;
+  acknowledged_by: string | null;
   resolved_at: string | null;
+  resolved_by: string | null;
+  resolution: 'auto' | 'manual' | null;
   evidence: string;
+  notes: number;
 }
 
-export function listAlerts(db: Db, input: CallParsedInput<'listAlerts'>): CallOutput<'listAlerts'> {
+/** An alert row with its evidence seqs and note count (the columns `toAlert` needs). */
+export const ALERT_COLUMNS = `a.*, (SELECT json_group_array(event_seq) FROM alert_evidence WHERE alert_id = a.id) AS evidence,
+  (SELECT count(*) FROM alert_notes n WHERE n.alert_id = a.id) AS notes`;
+
+export function listAlerts(db: Db, input: CallParsedInput<'listAlerts'>, now: Date = new Date()): CallOutput<'listAlerts'> {
   const before = decodeCursor(input.cursor);
+  const statuses = input.statuses ?? (input.status ? [input.status] : null);
   const rows = db
-    .prepare<{ before: number | null; status: string | null; limit: number }, AlertRow>(
-      `SELECT a.*, (SELECT json_group_array(event_seq) FROM alert_evidence WHERE alert_id = a.id) AS evidence
+    .prepare<
+      {
+        before: number | null;
+        statuses: string | null;
+        severity: string | null;
+        rule: string | null;
+        person: number | null;
+        source: string | null;
+        limit: number;
+      },
+      AlertRow
+    >(
+      `SELECT ${ALERT_COLUMNS}
          FROM alerts a
-        WHERE (@before IS NULL OR a.id < @before) AND (@status IS NULL OR a.status = @status)
+        WHERE (@before IS NULL OR a.id < @before)
+          AND (@statuses IS NULL OR a.status IN (SELECT value FROM json_each(@statuses)))
+          AND (@severity IS NULL OR a.severity = @severity)
+          AND (@rule IS NULL OR a.rule = @rule)
+          AND (@person IS NULL OR a.person_id = @person)
+          AND (@source IS NULL OR a.source_id = @source)
         ORDER BY a.id DESC LIMIT @limit`,
     )
-    .all({ before: before ?? null, status: input.status ?? null, limit: input.limit + 1 });
+    .all({
+      before: before ?? null,
+      statuses: statuses ? JSON.stringify(statuses) : null,
+      severity: input.severity ?? null,
+      rule: input.rule ?? null,
+      person: input.personId ?? null,
+      source: input.sourceId ?? null,
+      limit: input.limit + 1,
+    });
   const more = rows.length > input.limit;
   const page = more ? rows.slice(0, input.limit) : rows;
-  return { items: page.map(toAlert), nextCursor: more ? String(page[page.length - 1]!.id) : null };
+  return { items: page.map((r) => toAlert(r, now)), nextCursor: more ? String(page[page.length - 1]!.id) : null };
 }
 
-const toAlert = (r: AlertRow): Alert => ({
-  id: r.id,
-  rule: r.rule,
-  severity: r.severity,
-  status: r.status,
-  title: r.title,
-  personId: r.person_id,
-  sourceId: r.source_id,
-  openedAt: r.opened_at,
-  acknowledgedAt: r.acknowledged_at,
-  resolvedAt: r.resolved_at,
-  evidence: JSON.parse(r.evidence) as number[],
-});
+export const toAlert = (r: AlertRow, now: Date = new Date()): Alert => {
+  let details: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(r.details) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) details = parsed as Record<string, unknown>;
+  } catch {
+    // a hand-edited row: shown without details
+  }
+  const end = r.resolved_at ? Date.parse(r.resolved_at) : now.getTime();
+  return {
+    id: r.id,
+    rule: r.rule,
+    severity: r.severity,
+    status: r.status,
+    title: r.title,
+    personId: r.person_id,
+    sourceId: r.source_id,
+    openedAt: r.opened_at,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgedBy: r.acknowledged_by,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    resolution: r.resolution,
+    openForMs: Math.max(0, end - Date.parse(r.opened_at)),
+    details,
+    notes: r.notes,
+    evidence: JSON.parse(r.evidence) as number[],
+  };
+};
 
 export function maxAlertId(db: Db): number {
   return (db.prepare('SELECT coalesce(max(id), 0) AS m FROM alerts').get() as { m: number }).m;
@@ -148,12 +198,9 @@ export function maxAlertId(db: Db): number {
 /** Alerts created after `afterId`, oldest first (for the push stream). */
 export function alertsAfter(db: Db, afterId: number, limit: number): Alert[] {
   return db
-    .prepare<[number, number], AlertRow>(
-      `SELECT a.*, (SELECT json_group_array(event_seq) FROM alert_evidence WHERE alert_id = a.id) AS evidence
-         FROM alerts a WHERE a.id > ? ORDER BY a.id LIMIT ?`,
-    )
+    .prepare<[number, number], AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id > ? ORDER BY a.id LIMIT ?`)
     .all(afterId, limit)
-    .map(toAlert);
+    .map((r) => toAlert(r));
 }
 
 export function openHighAlerts(db: Db): number {

@@ -16,7 +16,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { raiseAlert, resolveAlert } from '../core/alerts';
+import { raiseAlert, readAlertSettings, resolveAlert } from '../core/alerts';
 import type { Connection } from '../core/connections';
 import type { SecretStore } from '../core/secrets/secret-store';
 import type { NewEvent } from '../core/store/events';
@@ -157,6 +157,12 @@ export class Relay {
   private readonly uncertain = new Map<string, Uncertain>();
   /** Writes in flight per resource key: the repair never applies a read that a write may overtake. */
   private readonly inflight = new Map<string, number>();
+  /**
+   * Connections whose "credentials rejected" alert may be open: every one at start (one may have
+   * been opened before a restart or by another process), then only after a refusal.
+   */
+  private readonly credentialsAlertMaybeOpen = new Set<string>();
+  private readonly seenConnections = new Set<string>();
   private repairTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Runs a function in its own savepoint (prepared once: better-sqlite3 builds a wrapper per call). */
@@ -476,6 +482,10 @@ export class Relay {
     const db = this.store.db;
     const connectionId = job.connection.id;
     const now = job.start.receivedAt;
+    if (!this.seenConnections.has(connectionId)) {
+      this.seenConnections.add(connectionId);
+      this.credentialsAlertMaybeOpen.add(connectionId);
+    }
     const ctx: WriteContext = { connectionId, exchangeId: null, now, actor: null, pendingEvents: [] };
     const ok = !outcome.failed && outcome.status >= 200 && outcome.status < 300;
     if (ok && target.mirrored && job.method !== 'GET') {
@@ -524,10 +534,11 @@ export class Relay {
     const failedSeq = outcome.failed || deprovisionFailed ? seqs[seqs.length - 1] : undefined;
     const app = job.connection.app;
     const deprovisionKey = `deprovision_failed:${connectionId}:${target.id ?? ''}`;
-    if (deprovisionFailed) {
+    const settings = deprovisionFailed || outcome.credentialsRejected ? readAlertSettings(this.store) : undefined;
+    if (deprovisionFailed && settings!.deprovisionFailed.enabled) {
       raiseAlert(db, {
         rule: 'deprovision_failed',
-        severity: 'high',
+        severity: settings!.deprovisionFailed.severity,
         dedupeKey: deprovisionKey,
         title: `Deprovisioning of ${subject ?? target.id} failed in ${app}`,
         sourceId: connectionId,
@@ -547,10 +558,10 @@ export class Relay {
       resolveAlert(db, deprovisionKey, now);
     }
     const credentialsKey = `upstream_credentials_rejected:${connectionId}`;
-    if (outcome.credentialsRejected) {
+    if (outcome.credentialsRejected && settings!.upstreamCredentialsRejected.enabled) {
       raiseAlert(db, {
         rule: 'upstream_credentials_rejected',
-        severity: 'high',
+        severity: settings!.upstreamCredentialsRejected.severity,
         dedupeKey: credentialsKey,
         title: `${app} rejected Rollcall's credentials: provisioning to it has stopped`,
         sourceId: connectionId,
@@ -558,9 +569,12 @@ export class Relay {
         evidence: failedSeq === undefined ? [] : [failedSeq],
         at: now,
       });
-    } else if (outcome.upstreamStatus !== null && outcome.upstreamStatus < 400) {
+    } else if (outcome.upstreamStatus !== null && outcome.upstreamStatus < 400 && this.credentialsAlertMaybeOpen.has(connectionId)) {
+      // Only while one may be open: otherwise every accepted request would pay an UPDATE.
       resolveAlert(db, credentialsKey, now);
+      this.credentialsAlertMaybeOpen.delete(connectionId);
     }
+    if (outcome.credentialsRejected) this.credentialsAlertMaybeOpen.add(connectionId);
   }
 
   /** A label for events and alerts: the mirror's userName / displayName, else the request's. */

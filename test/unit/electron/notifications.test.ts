@@ -15,7 +15,13 @@ function alert(over: Partial<Alert> = {}): Alert {
     sourceId: null,
     openedAt: '2025-01-01T00:00:00.000Z',
     acknowledgedAt: null,
+    acknowledgedBy: null,
     resolvedAt: null,
+    resolvedBy: null,
+    resolution: null,
+    openForMs: 0,
+    details: {},
+    notes: 0,
     evidence: [],
     ...over,
   };

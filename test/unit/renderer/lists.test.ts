@@ -27,7 +27,13 @@ function alert(id: number, over: Partial<Alert> = {}): Alert {
     sourceId: null,
     openedAt: '2024-03-05T12:00:00Z',
     acknowledgedAt: null,
+    acknowledgedBy: null,
     resolvedAt: null,
+    resolvedBy: null,
+    resolution: null,
+    openForMs: 0,
+    details: {},
+    notes: 0,
     evidence: [],
     ...over,
   };
