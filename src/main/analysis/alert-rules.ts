@@ -25,8 +25,6 @@ import type { AnalysisRule, RuleContext, TickContext } from './analyzer';
 const HOUR = 3_600_000;
 /** People each walk (orphaned accounts, inactive seats) looks at per tick: a full pass over 100,000 people takes 50 ticks. */
 export const PEOPLE_PAGE = 2_000;
-/** Rows the mass-deprovisioning count reads per source and batch at most. */
-const MASS_SCAN_LIMIT = 50_000;
 
 const key = (rule: string, ...parts: (string | number | null)[]): string => [rule, ...parts.map((p) => p ?? '-')].join(':');
 
@@ -104,9 +102,15 @@ function statements(db: Db) {
     lastSync: db
       .prepare<[string], string | null>("SELECT max(finished_at) FROM directory_syncs WHERE source_id = ? AND status = 'ok'")
       .pluck(),
-    recentEvents: db.prepare<[string], { seq: number; type: string; observed_at: string }>(
-      'SELECT seq, type, observed_at FROM events WHERE source_id = ? ORDER BY seq DESC',
-    ),
+    maxSeq: db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck(),
+    observedAt: db.prepare<[number], string>('SELECT observed_at FROM events WHERE seq = ?').pluck(),
+    // Through an index on seq (events_type or events_source): only the window's events are read.
+    deprovisionSeqs: db
+      .prepare<[string, number, number], number>(
+        `SELECT seq FROM events WHERE source_id = ? AND type IN ('user.deactivated', 'user.deleted') AND seq >= ?
+          ORDER BY seq LIMIT ?`,
+      )
+      .pluck(),
     roleBilled: db.prepare<[number], number>('SELECT billed FROM roles WHERE id = ?').pluck(),
     peoplePage: db.prepare<[number, number], number>('SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?').pluck(),
     seatsOfPeople: db.prepare<[number, number], { person_id: number; source_id: string; seat_roles: string; last_sign_in: string | null }>(
@@ -423,24 +427,32 @@ function silentSource(): AnalysisRule {
   };
 }
 
+/**
+ * The first event seq observed at or after `at` (events are appended in time order, so observed_at
+ * grows with seq): a binary search of primary-key lookups, not a scan.
+ */
+function firstSeqSince(s: Statements, at: string): number {
+  let lo = 1;
+  let hi = (s.maxSeq.get() ?? 0) + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const observed = s.observedAt.get(mid);
+    // A gap in seq (none expected) is treated as "before": the search still ends.
+    if (observed === undefined || observed < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Mass deprovisioning: more than N deactivations/deletions from one source within a window. */
 function massDeprovisioning(): AnalysisRule {
   const rule = ALERT_RULES.massDeprovisioning;
-  const count = (db: Db, sourceId: string, windowStart: string, threshold: number) => {
+  /** Deactivations and deletions of one source since `fromSeq`, counted up to ten times the threshold. */
+  const count = (db: Db, sourceId: string, fromSeq: number, threshold: number) => {
     const s = stmts(db);
-    let n = 0;
-    let read = 0;
-    const seqs: number[] = [];
-    for (const e of s.recentEvents.iterate(sourceId)) {
-      if (e.observed_at < windowStart || ++read > MASS_SCAN_LIMIT) break;
-      if (e.type === 'user.deactivated' || e.type === 'user.deleted') {
-        n++;
-        if (seqs.length < 20) seqs.push(e.seq);
-        // Enough to know it is over the threshold by a clear margin; counting on costs reads.
-        if (n > threshold * 10) break;
-      }
-    }
-    return { n, seqs };
+    const cap = threshold * 10 + 1;
+    const seqs = s.deprovisionSeqs.all(sourceId, fromSeq, cap);
+    return { n: seqs.length, seqs: seqs.slice(0, 20) };
   };
   return {
     name: rule,
@@ -449,9 +461,10 @@ function massDeprovisioning(): AnalysisRule {
       if (!settings.enabled) return;
       const s = stmts(ctx.db);
       const sources = new Set(ctx.events.filter((e) => e.type === 'user.deactivated' || e.type === 'user.deleted').map((e) => e.source_id));
-      const windowStart = new Date(ctx.now.getTime() - settings.windowMinutes * 60_000).toISOString();
+      if (sources.size === 0) return;
+      const fromSeq = firstSeqSince(s, new Date(ctx.now.getTime() - settings.windowMinutes * 60_000).toISOString());
       for (const sourceId of sources) {
-        const { n, seqs } = count(ctx.db, sourceId, windowStart, settings.threshold);
+        const { n, seqs } = count(ctx.db, sourceId, fromSeq, settings.threshold);
         if (n <= settings.threshold) continue;
         raiseAlert(ctx.db, {
           rule,
@@ -468,9 +481,11 @@ function massDeprovisioning(): AnalysisRule {
     tick(ctx) {
       const s = stmts(ctx.db);
       const settings = readAlertSettings(ctx.store).massDeprovisioning;
-      const windowStart = new Date(ctx.now.getTime() - settings.windowMinutes * 60_000).toISOString();
-      for (const a of s.openOfRule.all(rule)) {
-        if (a.source_id === null || count(ctx.db, a.source_id, windowStart, settings.threshold).n <= settings.threshold) {
+      const open = s.openOfRule.all(rule);
+      if (open.length === 0) return;
+      const fromSeq = firstSeqSince(s, new Date(ctx.now.getTime() - settings.windowMinutes * 60_000).toISOString());
+      for (const a of open) {
+        if (a.source_id === null || count(ctx.db, a.source_id, fromSeq, settings.threshold).n <= settings.threshold) {
           resolveAlert(ctx.db, a.dedupe_key, ctx.now.toISOString());
         }
       }
