@@ -23,8 +23,8 @@ import { parseStored } from '../directories/registry';
 import type { AnalysisRule, RuleContext, TickContext } from './analyzer';
 
 const HOUR = 3_600_000;
-/** People each walk (orphaned accounts, inactive seats) looks at per tick: a full pass over 100,000 people takes 50 ticks. */
-export const PEOPLE_PAGE = 2_000;
+/** People each walk (orphaned accounts, inactive seats) looks at per tick: a full pass over 100,000 people takes 100 ticks. */
+export const PEOPLE_PAGE = 1_000;
 
 const key = (rule: string, ...parts: (string | number | null)[]): string => [rule, ...parts.map((p) => p ?? '-')].join(':');
 
@@ -69,9 +69,10 @@ function statements(db: Db) {
           WHERE d.status = 'ok' AND s.removed_at IS NULL LIMIT 1`,
       )
       .pluck(),
-    overdueGaps: db.prepare<[string], { person_id: number; source_id: string; left_at: string; n: number }>(
+    // Through deprovisions_open_left (0005): the open ones whose person left in (after, due].
+    newlyOverdueGaps: db.prepare<[string, string], { person_id: number; source_id: string; left_at: string; n: number }>(
       `SELECT person_id, source_id, min(left_at) AS left_at, count(*) AS n FROM deprovisions
-        WHERE done_at IS NULL AND cancelled_at IS NULL AND left_at <= ?
+        WHERE done_at IS NULL AND cancelled_at IS NULL AND left_at > ? AND left_at <= ?
         GROUP BY person_id, source_id`,
     ),
     personOverdueGaps: db.prepare<[number, string], { person_id: number; source_id: string; left_at: string; n: number }>(
@@ -104,13 +105,11 @@ function statements(db: Db) {
       .pluck(),
     maxSeq: db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck(),
     observedAt: db.prepare<[number], string>('SELECT observed_at FROM events WHERE seq = ?').pluck(),
-    // Through an index on seq (events_type or events_source): only the window's events are read.
-    deprovisionSeqs: db
-      .prepare<[string, number, number], number>(
-        `SELECT seq FROM events WHERE source_id = ? AND type IN ('user.deactivated', 'user.deleted') AND seq >= ?
-          ORDER BY seq LIMIT ?`,
-      )
-      .pluck(),
+    // Through events_type (type, seq): only the window's deactivations and deletions are read.
+    deprovisionsBetween: db.prepare<[number, number], { seq: number; source_id: string; observed_at: string }>(
+      `SELECT seq, source_id, observed_at FROM events INDEXED BY events_type
+        WHERE type IN ('user.deactivated', 'user.deleted') AND seq >= ? AND seq < ? ORDER BY seq`,
+    ),
     roleBilled: db.prepare<[number], number>('SELECT billed FROM roles WHERE id = ?').pluck(),
     peoplePage: db.prepare<[number, number], number>('SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?').pluck(),
     seatsOfPeople: db.prepare<[number, number], { person_id: number; source_id: string; seat_roles: string; last_sign_in: string | null }>(
@@ -207,15 +206,17 @@ function offboardingGap(): AnalysisRule {
       }
     },
     tick(ctx) {
+      // Only the deprovisionings that crossed the SLA since the last tick (an index range on
+      // left_at): a tick costs what became overdue, not every open deprovisioning. Alerts are
+      // resolved by onBatch, since a deprovisioning only closes when the analyzer sees its account go.
       const s = stmts(ctx.db);
       const settings = readAlertSettings(ctx.store).offboardingGap;
-      for (const a of s.openOfRule.all(rule)) {
-        if (a.person_id === null || a.source_id === null || s.openGapFor.get(a.person_id, a.source_id) === undefined) {
-          resolveAlert(ctx.db, a.dedupe_key, ctx.now.toISOString());
-        }
-      }
+      const due = new Date(ctx.now.getTime() - settings.slaHours * HOUR).toISOString();
+      const after = s.meta.get(`gap_due:${settings.slaHours}`) ?? '';
+      // A disabled rule keeps its place: turned on again, it raises what became overdue meanwhile.
       if (!settings.enabled) return;
-      open(ctx.db, ctx.now, settings, s.overdueGaps.all(new Date(ctx.now.getTime() - settings.slaHours * HOUR).toISOString()));
+      open(ctx.db, ctx.now, settings, s.newlyOverdueGaps.all(after, due));
+      s.setMeta.run(`gap_due:${settings.slaHours}`, due);
     },
   };
 }
@@ -444,48 +445,86 @@ function firstSeqSince(s: Statements, at: string): number {
   return lo;
 }
 
-/** Mass deprovisioning: more than N deactivations/deletions from one source within a window. */
+/**
+ * Mass deprovisioning: more than N deactivations/deletions from one source within a window.
+ *
+ * Counted incrementally: a sliding window per source of the deprovisioning events the analyzer has
+ * consumed (it consumes each event once, in order), seeded once from the database — the window's
+ * deprovisioning events through the events_type index — so a restart does not forget a burst. A
+ * batch costs its own events; re-counting the window from the log on every batch would cost the
+ * whole window each time (seconds during a burst).
+ */
 function massDeprovisioning(): AnalysisRule {
   const rule = ALERT_RULES.massDeprovisioning;
-  /** Deactivations and deletions of one source since `fromSeq`, counted up to ten times the threshold. */
-  const count = (db: Db, sourceId: string, fromSeq: number, threshold: number) => {
-    const s = stmts(db);
-    const cap = threshold * 10 + 1;
-    const seqs = s.deprovisionSeqs.all(sourceId, fromSeq, cap);
-    return { n: seqs.length, seqs: seqs.slice(0, 20) };
+  const windows = new Map<string, { t: number; seq: number }[]>();
+  let seeded: { db: Db; windowMinutes: number } | null = null;
+  const isDeprovision = (type: string): boolean => type === 'user.deactivated' || type === 'user.deleted';
+
+  const prune = (now: Date, windowMinutes: number): void => {
+    const start = now.getTime() - windowMinutes * 60_000;
+    for (const [source, list] of windows) {
+      let i = 0;
+      while (i < list.length && list[i]!.t < start) i++;
+      if (i === list.length) windows.delete(source);
+      else if (i > 0) list.splice(0, i);
+    }
   };
+  const add = (source: string, t: number, seq: number): void => {
+    let list = windows.get(source);
+    if (!list) windows.set(source, (list = []));
+    list.push({ t, seq });
+  };
+  /** The window's deprovisioning events already in the log before `beforeSeq` (once per database and window size). */
+  const seed = (db: Db, now: Date, windowMinutes: number, beforeSeq: number): void => {
+    if (seeded && seeded.db === db && seeded.windowMinutes === windowMinutes) return;
+    windows.clear();
+    const s = stmts(db);
+    const fromSeq = firstSeqSince(s, new Date(now.getTime() - windowMinutes * 60_000).toISOString());
+    for (const e of s.deprovisionsBetween.iterate(fromSeq, beforeSeq)) add(e.source_id, Date.parse(e.observed_at), e.seq);
+    seeded = { db, windowMinutes };
+  };
+
   return {
     name: rule,
     onBatch(ctx) {
       const settings = readAlertSettings(ctx.store).massDeprovisioning;
+      const first = ctx.events[0];
+      if (first === undefined) return;
+      seed(ctx.db, ctx.now, settings.windowMinutes, first.seq);
+      const touched = new Set<string>();
+      for (const e of ctx.events) {
+        if (!isDeprovision(e.type)) continue;
+        add(e.source_id, Date.parse(e.observed_at), e.seq);
+        touched.add(e.source_id);
+      }
+      if (touched.size === 0) return;
+      prune(ctx.now, settings.windowMinutes);
       if (!settings.enabled) return;
       const s = stmts(ctx.db);
-      const sources = new Set(ctx.events.filter((e) => e.type === 'user.deactivated' || e.type === 'user.deleted').map((e) => e.source_id));
-      if (sources.size === 0) return;
-      const fromSeq = firstSeqSince(s, new Date(ctx.now.getTime() - settings.windowMinutes * 60_000).toISOString());
-      for (const sourceId of sources) {
-        const { n, seqs } = count(ctx.db, sourceId, fromSeq, settings.threshold);
-        if (n <= settings.threshold) continue;
+      for (const sourceId of touched) {
+        const list = windows.get(sourceId) ?? [];
+        if (list.length <= settings.threshold) continue;
         raiseAlert(ctx.db, {
           rule,
           severity: settings.severity,
           dedupeKey: key(rule, sourceId),
-          title: `${n > settings.threshold * 10 ? `Over ${settings.threshold * 10}` : n} deactivations or deletions from ${appLabel(s, sourceId)} within ${settings.windowMinutes} min — check its mapping and scope`,
+          title: `${list.length} deactivations or deletions from ${appLabel(s, sourceId)} within ${settings.windowMinutes} min — check its mapping and scope`,
           sourceId,
-          details: { count: n, threshold: settings.threshold, windowMinutes: settings.windowMinutes },
-          evidence: seqs,
+          details: { count: list.length, threshold: settings.threshold, windowMinutes: settings.windowMinutes },
+          evidence: list.slice(0, 20).map((x) => x.seq),
           at: ctx.now.toISOString(),
         });
       }
     },
     tick(ctx) {
       const s = stmts(ctx.db);
-      const settings = readAlertSettings(ctx.store).massDeprovisioning;
       const open = s.openOfRule.all(rule);
       if (open.length === 0) return;
-      const fromSeq = firstSeqSince(s, new Date(ctx.now.getTime() - settings.windowMinutes * 60_000).toISOString());
+      const settings = readAlertSettings(ctx.store).massDeprovisioning;
+      seed(ctx.db, ctx.now, settings.windowMinutes, (s.maxSeq.get() ?? 0) + 1);
+      prune(ctx.now, settings.windowMinutes);
       for (const a of open) {
-        if (a.source_id === null || count(ctx.db, a.source_id, fromSeq, settings.threshold).n <= settings.threshold) {
+        if (a.source_id === null || (windows.get(a.source_id)?.length ?? 0) <= settings.threshold) {
           resolveAlert(ctx.db, a.dedupe_key, ctx.now.toISOString());
         }
       }

@@ -9,4 +9,6 @@ CREATE INDEX alerts_person ON alerts (person_id, id);
 CREATE INDEX alerts_source ON alerts (source_id, id);
 CREATE INDEX alerts_open_rule ON alerts (rule, person_id) WHERE status <> 'resolved';
 CREATE INDEX alert_notes_alert ON alert_notes (alert_id, id);
+-- The offboarding-gap tick: open deprovisionings whose person left within a time range.
+CREATE INDEX deprovisions_open_left ON deprovisions (left_at) WHERE done_at IS NULL AND cancelled_at IS NULL;
 `;
