@@ -20,6 +20,8 @@ export default defineConfig({
           cli: resolve('src/main/cli.ts'),
           // A directory sync's own thread (src/main/directories/worker.ts starts it).
           'directory-sync': resolve('src/main/directories/worker-entry.ts'),
+          // The analyzer's own thread (src/main/analysis/worker.ts starts it).
+          'analysis-worker': resolve('src/main/analysis/worker-entry.ts'),
         },
       },
     },

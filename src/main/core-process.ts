@@ -19,7 +19,7 @@ async function run(): Promise<void> {
   // Upstream and IdP credentials are encrypted by the main process (safeStorage); the core's
   // pollers and relay ask it through the port.
   const secrets = new PortSecretStore(parentPort);
-  const core = createCore({ dataDir, host: 'electron', secrets });
+  const core = createCore({ dataDir, host: 'electron', secrets, analysisOnWorker: true });
 
   let scim: ScimServer | null = null;
   let queue: Promise<void> = Promise.resolve();

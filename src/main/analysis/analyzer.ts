@@ -70,6 +70,11 @@ export interface AnalyzerOptions {
   maxEvents?: number;
   /** Target duration of one transaction (default 40 ms); the dirty-account cap adapts to it. */
   budgetMs?: number;
+  /**
+   * Where `schedule` sends its work instead of running it on this thread (the core's analysis
+   * worker): this object then only serves what the API does inside its own transactions.
+   */
+  delegate?: (delayMs: number) => void;
 }
 
 export interface ChunkResult {
@@ -347,6 +352,8 @@ export class Analyzer {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Set by the core when a worker thread runs the chunks (see AnalyzerOptions.delegate); cleared if it dies. */
+  delegate: ((delayMs: number) => void) | null;
 
   constructor(
     private readonly store: Store,
@@ -357,6 +364,7 @@ export class Analyzer {
     this.log = options.log ?? ((m) => console.error(m));
     this.maxEvents = options.maxEvents ?? 2000;
     this.budgetMs = options.budgetMs ?? 40;
+    this.delegate = options.delegate ?? null;
   }
 
   addRule(rule: AnalysisRule): () => void {
@@ -398,7 +406,12 @@ export class Analyzer {
 
   /** Runs soon (debounced): after writes, and on the core's timer. */
   schedule(delayMs = 100): void {
-    if (this.timer || this.stopped) return;
+    if (this.stopped) return;
+    if (this.delegate) {
+      this.delegate(delayMs);
+      return;
+    }
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.runUntilIdle().catch((err: unknown) =>

@@ -5,6 +5,7 @@
 import { settingsSchema, type PushMessage, type Settings } from '../../shared/contract';
 import { alertRules } from '../analysis/alert-rules';
 import { Analyzer } from '../analysis/analyzer';
+import { startAnalysisWorker } from '../analysis/worker';
 import { correlationSettingsSchema } from '../analysis/correlation';
 import * as aq from '../analysis/queries';
 import { providerModules as builtInProviders } from '../directories/providers/index';
@@ -50,6 +51,13 @@ export interface CoreOptions {
   analysis?: boolean;
   /** How often the analyzer's rules get their `tick` (default 60 s). */
   analysisTickMs?: number;
+  /**
+   * Run the automatic analysis on a worker thread with its own connection (the hosts turn it on:
+   * `serve` and the desktop core); a chunk's commit then never blocks this thread. Default false,
+   * so tests and one-shot commands do not start a thread; ignored when `now` is injected (a clock
+   * cannot cross threads) or `analysis` is false.
+   */
+  analysisOnWorker?: boolean;
 }
 
 export interface Core {
@@ -91,8 +99,24 @@ export function createCore(options: CoreOptions): Core {
     },
   });
   const analysisAuto = options.analysis ?? true;
+  const log = options.log ?? ((m: string) => console.error(m));
   const analyzer = new Analyzer(store, { now, log: options.log });
   for (const rule of alertRules()) analyzer.addRule(rule);
+  const analysisWorker =
+    analysisAuto && options.analysisOnWorker === true && options.now === undefined
+      ? startAnalysisWorker({
+          dataDir: store.dataDir,
+          pollMs: options.pollIntervalMs ?? 500,
+          tickMs: options.analysisTickMs ?? 60_000,
+          log,
+          // The thread died: the analysis goes on here, as without a worker.
+          onExit: () => {
+            analyzer.delegate = null;
+            startLocalAnalysis();
+          },
+        })
+      : null;
+  if (analysisWorker) analyzer.delegate = (delayMs) => analysisWorker.run(delayMs);
   const directoryView = (id: string) => {
     const d = q.listSources(store.db, scimOrigin).directories.find((x) => x.id === id);
     if (!d) throw new Error(`directory ${id} vanished`);
@@ -267,21 +291,24 @@ export function createCore(options: CoreOptions): Core {
   timer.unref();
 
   // The analyzer runs shortly after new events (this process's or another's) or unanalysed state
-  // appear — a cheap read-only check on the push stream's interval — and its rules tick on a timer.
+  // appear — a cheap read-only check on the push stream's interval — and its rules tick on a timer;
+  // on the analysis worker when there is one (it has its own timers), else here.
   const analysisTimers: NodeJS.Timeout[] = [];
-  if (analysisAuto) {
+  let closing = false;
+  function startLocalAnalysis(): void {
+    if (closing || analysisTimers.length > 0) return;
     const check = setInterval(() => {
       try {
         if (analyzer.hasWork()) analyzer.schedule();
       } catch (err) {
-        (options.log ?? console.error)(`rollcall: analysis check failed: ${String(err)}`);
+        log(`rollcall: analysis check failed: ${String(err)}`);
       }
     }, options.pollIntervalMs ?? 500);
     const tick = setInterval(() => {
       try {
         analyzer.tick(now());
       } catch (err) {
-        (options.log ?? console.error)(`rollcall: analysis tick failed: ${String(err)}`);
+        log(`rollcall: analysis tick failed: ${String(err)}`);
       }
     }, options.analysisTickMs ?? 60_000);
     for (const t of [check, tick]) {
@@ -290,6 +317,7 @@ export function createCore(options: CoreOptions): Core {
     }
     analyzer.schedule(0);
   }
+  if (analysisAuto && !analysisWorker) startLocalAnalysis();
 
   if (options.scheduleDirectories ?? true) directorySync.start();
 
@@ -310,16 +338,20 @@ export function createCore(options: CoreOptions): Core {
       scimOrigin = origin;
     },
     close() {
+      closing = true;
       clearInterval(timer);
       for (const t of analysisTimers) clearInterval(t);
+      analysisWorker?.terminate();
       analyzer.stop();
       listeners.clear();
       void directorySync.stop();
       store.close();
     },
     async closeGracefully() {
+      closing = true;
       clearInterval(timer);
       for (const t of analysisTimers) clearInterval(t);
+      await analysisWorker?.stop();
       await analyzer.close();
       await directorySync.stop();
       listeners.clear();

@@ -35,7 +35,7 @@ export function newDashboardToken(): string {
 
 export async function startHeadless(options: HeadlessOptions): Promise<Headless> {
   const token = options.uiToken ?? newDashboardToken();
-  const core = createCore({ dataDir: options.dataDir, host: 'headless' });
+  const core = createCore({ dataDir: options.dataDir, host: 'headless', analysisOnWorker: true });
   let scim: ScimServer | undefined;
   try {
     scim = await startScimServer({ core, host: options.scimHost, port: options.scimPort, tls: options.scimTls });
