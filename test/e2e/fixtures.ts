@@ -69,10 +69,12 @@ export function seed(dataDir: string): void {
         after: { active: false },
       },
     ]);
+    // A relay alert (the exchange it came from is not seeded): the analyzer, which runs as soon as
+    // serve starts, resolves only alerts whose condition it can see clear, and this one it cannot.
     const alert = db
       .prepare(
         `INSERT INTO alerts (rule, severity, dedupe_key, title, person_id, source_id, opened_at)
-         VALUES ('offboarding_gap', 'high', 'gap:2:c-slack', 'Bob Baker left but still has Slack', 2, 'c-slack', @t)`,
+         VALUES ('deprovision_failed', 'high', 'deprovision_failed:c-slack:u2', 'Deprovisioning of bob@acme.test failed in Slack', 2, 'c-slack', @t)`,
       )
       .run({ t: iso(60) });
     db.prepare('INSERT INTO alert_evidence (alert_id, event_seq) VALUES (?, ?)').run(alert.lastInsertRowid, seqs[3]);

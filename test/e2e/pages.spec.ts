@@ -3,7 +3,7 @@ import { expect, test } from './fixtures';
 const PAGES = [
   { nav: 'Dashboard', heading: 'Dashboard', shows: /High-severity alerts\s*1/ },
   { nav: 'Timeline', heading: 'Timeline', shows: /bob@acme\.test/ },
-  { nav: 'Alerts', heading: 'Alerts', shows: /Bob Baker left but still has Slack/ },
+  { nav: 'Alerts', heading: 'Alerts', shows: /Deprovisioning of bob@acme\.test failed in Slack/ },
   { nav: 'Audit trail', heading: 'Audit trail', shows: /Admins/ },
   { nav: 'Seats', heading: 'Seats', shows: /Slack/ },
   { nav: 'People', heading: 'People', shows: /Ann Archer/ },
