@@ -165,6 +165,15 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
     const type = head === 'Users' ? 'User' : 'Group';
     const store = type === 'User' ? users : groups;
     const key = type === 'User' ? 'userName' : 'displayName';
+    // Like real apps, a group may only list members that exist (a deleted user's id is refused).
+    const unknownMember = (r: JsonObject): string | undefined => {
+      if (type !== 'Group' || !Array.isArray(r.members)) return undefined;
+      for (const m of r.members as JsonObject[]) {
+        const v = m?.value;
+        if (typeof v !== 'string' || (!users.has(v) && !groups.has(v))) return String(v);
+      }
+      return undefined;
+    };
     // userName / displayName → id, lower-cased (uniqueness and eq filters without a scan).
     const index = type === 'User' ? userNames : groupNames;
     const taken = (name: unknown, self?: string): boolean => {
@@ -194,6 +203,8 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
       const b = body as JsonObject;
       if (typeof b?.[key] !== 'string') return error(400, `${key} is required`, 'invalidValue');
       if (taken(b[key])) return error(409, `${key} already exists`, 'uniqueness');
+      const missing = unknownMember(b);
+      if (missing !== undefined) return error(400, `member ${missing} does not exist`, 'invalidValue');
       const now = new Date().toISOString();
       const { password: _password, ...rest } = b;
       const created = withMeta(type, { ...rest, id: randomUUID() }, now);
@@ -218,6 +229,8 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
       const b = body as JsonObject;
       if (typeof b?.[key] !== 'string') return error(400, `${key} is required`, 'invalidValue');
       if (taken(b[key], id)) return error(409, `${key} already exists`, 'uniqueness');
+      const missingPut = unknownMember(b);
+      if (missingPut !== undefined) return error(400, `member ${missingPut} does not exist`, 'invalidValue');
       const { password: _password, meta: _meta, ...rest } = b;
       const next = withMeta(type, { ...rest, id, meta: current.meta } as JsonObject, createdAt);
       save(next);
@@ -233,6 +246,11 @@ export async function startScimApp(options: ScimAppOptions): Promise<ScimApp> {
       delete patched.password;
       if (typeof patched[key] !== 'string') return error(400, `${key} is required`, 'invalidValue');
       if (taken(patched[key], id)) return error(409, `${key} already exists`, 'uniqueness');
+      // Members the PATCH adds must exist (those already listed are the app's own business).
+      const before = new Set(((current.members as JsonObject[] | undefined) ?? []).map((m) => m.value));
+      const added = { members: ((patched.members as JsonObject[] | undefined) ?? []).filter((m) => !before.has(m.value)) };
+      const missingPatch = unknownMember(added);
+      if (missingPatch !== undefined) return error(400, `member ${missingPatch} does not exist`, 'invalidValue');
       const next = withMeta(type, { ...patched, id }, createdAt);
       save(next);
       if (type === 'Group' && (options.groupPatchStatus ?? 204) === 204) return { status: 204, headers: { ETag: etag(next) } };

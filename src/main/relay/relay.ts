@@ -85,6 +85,12 @@ interface Uncertain {
   generation: number;
   attempts: number;
   due: number;
+  /**
+   * Not settled before this time: a request the app never answered (timeout, cut connection) may
+   * still be applied by it later, so its resource stays uncertain for the request timeout, and
+   * only a read-back after that settles it.
+   */
+  notBefore: number;
 }
 
 const REPAIR_FIRST_MS = 100;
@@ -209,18 +215,29 @@ export class Relay {
     const target = targetOf(job.rawPath);
     const tracked = target.mirrored && target.id !== null && job.method !== 'GET';
     const key = tracked ? resourceKey(job.connection.id, target.type!, target.id!) : '';
-    if (tracked) {
-      this.inflight.set(key, (this.inflight.get(key) ?? 0) + 1);
-      const u = this.uncertain.get(key);
+    // A write is in flight on its resource — and a user's DELETE also on the groups it is in, which
+    // the app changes without a write to them: a read-back of one of those groups that started
+    // before this DELETE must not be applied after it.
+    const keys = !tracked
+      ? []
+      : target.type === 'User' && job.method === 'DELETE'
+        ? [key, ...this.resources.groupIdsOfUser(job.connection.id, target.id!).map((g) => resourceKey(job.connection.id, 'Group', g))]
+        : [key];
+    for (const k of keys) {
+      this.inflight.set(k, (this.inflight.get(k) ?? 0) + 1);
+      const u = this.uncertain.get(k);
       if (u) u.generation++;
     }
     try {
       await this.forwardTracked(job, target, key);
     } finally {
-      if (tracked) {
-        const n = (this.inflight.get(key) ?? 1) - 1;
-        if (n > 0) this.inflight.set(key, n);
-        else this.inflight.delete(key);
+      for (const k of keys) {
+        const n = (this.inflight.get(k) ?? 1) - 1;
+        if (n > 0) this.inflight.set(k, n);
+        else this.inflight.delete(k);
+        // Whatever it changed, a read-back that was in flight meanwhile is stale.
+        const u = this.uncertain.get(k);
+        if (u) u.generation++;
       }
     }
   }
@@ -240,12 +257,18 @@ export class Relay {
       }
       // The app's own 4xx answers (and 429) mean it did not apply the write: certainty is unchanged.
       const refused = outcome.upstreamStatus !== null && outcome.upstreamStatus >= 400 && outcome.upstreamStatus < 500;
-      if (ok && (job.method === 'DELETE' || answered(outcome))) this.uncertain.delete(key);
-      else if (!ok && !refused) {
-        this.markUncertain(job.connection, target.type!, target.id!);
+      const settles = this.uncertain.get(key);
+      if (ok && (job.method === 'DELETE' || answered(outcome)) && (settles === undefined || settles.notBefore <= Date.now())) {
+        this.uncertain.delete(key);
+      } else if (!ok && !refused) {
+        // No answer at all (timeout, cut connection): the app may still apply it later.
+        const grace = outcome.upstreamStatus === null ? job.connection.upstream.timeoutMs : 0;
+        this.markUncertain(job.connection, target.type!, target.id!, grace);
         // A user the app may have deleted may also have left its groups there.
         if (target.type === 'User' && job.method === 'DELETE') {
-          for (const g of this.resources.groupIdsOfUser(job.connection.id, target.id!)) this.markUncertain(job.connection, 'Group', g);
+          for (const g of this.resources.groupIdsOfUser(job.connection.id, target.id!)) {
+            this.markUncertain(job.connection, 'Group', g, grace);
+          }
         }
       }
     }
@@ -266,12 +289,18 @@ export class Relay {
     this.send(job, outcome);
   }
 
-  private markUncertain(connection: RelayJob['connection'], type: ResourceTypeName, id: string): void {
+  private markUncertain(connection: RelayJob['connection'], type: ResourceTypeName, id: string, graceMs = 0): void {
     const key = resourceKey(connection.id, type, id);
+    const now = Date.now();
+    const notBefore = now + graceMs;
+    const due = now + Math.max(REPAIR_FIRST_MS, graceMs);
     const existing = this.uncertain.get(key);
-    if (existing) existing.generation++;
-    else if (this.uncertain.size < MAX_UNCERTAIN) {
-      this.uncertain.set(key, { connection, type, id, generation: 0, attempts: 0, due: Date.now() + REPAIR_FIRST_MS });
+    if (existing) {
+      existing.generation++;
+      existing.notBefore = Math.max(existing.notBefore, notBefore);
+      existing.due = Math.max(existing.due, due);
+    } else if (this.uncertain.size < MAX_UNCERTAIN) {
+      this.uncertain.set(key, { connection, type, id, generation: 0, attempts: 0, due, notBefore });
     }
     this.scheduleRepair();
   }
