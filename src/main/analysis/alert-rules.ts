@@ -25,6 +25,8 @@ import type { AnalysisRule, RuleContext, TickContext } from './analyzer';
 const HOUR = 3_600_000;
 /** People each walk (orphaned accounts, inactive seats) looks at per tick: a full pass over 100,000 people takes 100 ticks. */
 export const PEOPLE_PAGE = 1_000;
+/** Newly overdue deprovisionings the offboarding-gap tick raises alerts for per tick, at most. */
+export const GAP_PAGE = 500;
 
 const key = (rule: string, ...parts: (string | number | null)[]): string => [rule, ...parts.map((p) => p ?? '-')].join(':');
 
@@ -70,10 +72,16 @@ function statements(db: Db) {
       )
       .pluck(),
     // Through deprovisions_open_left (0005): the open ones whose person left in (after, due].
-    newlyOverdueGaps: db.prepare<[string, string], { person_id: number; source_id: string; left_at: string; n: number }>(
-      `SELECT person_id, source_id, min(left_at) AS left_at, count(*) AS n FROM deprovisions
-        WHERE done_at IS NULL AND cancelled_at IS NULL AND left_at > ? AND left_at <= ?
-        GROUP BY person_id, source_id`,
+    // Through deprovisions_open_left (0005), in (left_at, id) order from a marker: the open ones whose
+    // person left in (marker, due], a page at a time.
+    newlyOverdue: db.prepare<
+      { left: string; id: number; due: string; limit: number },
+      { id: number; person_id: number; source_id: string; left_at: string }
+    >(
+      `SELECT id, person_id, source_id, left_at FROM deprovisions
+        WHERE done_at IS NULL AND cancelled_at IS NULL AND left_at <= @due
+          AND (left_at > @left OR (left_at = @left AND id > @id))
+        ORDER BY left_at, id LIMIT @limit`,
     ),
     personOverdueGaps: db.prepare<[number, string], { person_id: number; source_id: string; left_at: string; n: number }>(
       `SELECT person_id, source_id, min(left_at) AS left_at, count(*) AS n FROM deprovisions
@@ -212,11 +220,30 @@ function offboardingGap(): AnalysisRule {
       const s = stmts(ctx.db);
       const settings = readAlertSettings(ctx.store).offboardingGap;
       const due = new Date(ctx.now.getTime() - settings.slaHours * HOUR).toISOString();
-      const after = s.meta.get(`gap_due:${settings.slaHours}`) ?? '';
+      const markerKey = `gap_due:${settings.slaHours}`;
+      let marker = { left: '', id: 0 };
+      try {
+        marker = { ...marker, ...(JSON.parse(s.meta.get(markerKey) ?? '{}') as Partial<typeof marker>) };
+      } catch {
+        // an older marker: start over (raising is idempotent)
+      }
       // A disabled rule keeps its place: turned on again, it raises what became overdue meanwhile.
       if (!settings.enabled) return;
-      open(ctx.db, ctx.now, settings, s.newlyOverdueGaps.all(after, due));
-      s.setMeta.run(`gap_due:${settings.slaHours}`, due);
+      // A page per tick: after an import with thousands overdue at once, the thread (and the write
+      // lock) are held for a page, and the rest follows on the next ticks.
+      const rows = s.newlyOverdue.all({ ...marker, due, limit: GAP_PAGE });
+      const groups = new Map<string, { person_id: number; source_id: string; left_at: string; n: number }>();
+      for (const r of rows) {
+        const k = `${r.person_id}:${r.source_id}`;
+        const g = groups.get(k);
+        if (g) g.n++;
+        else groups.set(k, { person_id: r.person_id, source_id: r.source_id, left_at: r.left_at, n: 1 });
+      }
+      open(ctx.db, ctx.now, settings, [...groups.values()]);
+      const last = rows[rows.length - 1];
+      const next =
+        rows.length < GAP_PAGE || last === undefined ? { left: due, id: Number.MAX_SAFE_INTEGER } : { left: last.left_at, id: last.id };
+      s.setMeta.run(markerKey, JSON.stringify(next));
     },
   };
 }
