@@ -17,10 +17,10 @@
  * the inactive-seat walk — never a scan of events or of all accounts.
  */
 import { ALERT_RULES, type AlertSettings } from '../../shared/contract';
-import { raiseAlert, readAlertSettings, resolveAlert, type Severity } from '../core/alerts';
+import { raiseAlert, readAlertSettings, resolveAlert } from '../core/alerts';
 import type { Db } from '../core/store/db';
 import { parseStored } from '../directories/registry';
-import type { AnalysisRule, RuleContext, TickContext } from './analyzer';
+import type { AnalysisRule } from './analyzer';
 
 const HOUR = 3_600_000;
 /** People each walk (orphaned accounts, inactive seats) looks at per tick: a full pass over 100,000 people takes 100 ticks. */
@@ -634,4 +634,3 @@ export function alertRules(): AnalysisRule[] {
   ];
 }
 
-export type { RuleContext, TickContext, Severity };

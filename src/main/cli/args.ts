@@ -6,6 +6,23 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
 
+/** A command that could not be carried out (exit code 1, one line on stderr). */
+export class CommandError extends Error {}
+
+/**
+ * A secret named by a `--…-env VAR` flag: read from the environment when the command runs (never a
+ * flag value, which would land in shell history), trimmed. A bad name is a usage error; an unset
+ * or empty variable says which one.
+ */
+export function fromEnv(env: NodeJS.ProcessEnv, flag: string, variable: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+    throw new UsageError(`--${flag} takes the NAME of an environment variable (got "${variable}")`);
+  const value = env[variable];
+  if (value === undefined || value.trim() === '')
+    throw new CommandError(`environment variable ${variable} (from --${flag}) is not set or empty`);
+  return value.trim();
+}
+
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 
 export const globalFlags = {

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError } from '../core/dispatch';
 import { KeyFileSecretStore } from '../core/secrets/secret-store';
 import type { Store } from '../core/store/store';
 import { splitUpstream } from '../relay/upstream';
-import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import { CommandError, fromEnv, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 
 export const PROVIDERS: readonly Provider[] = ['okta', 'entra', 'onelogin', 'google', 'jumpcloud', 'generic'];
 /** The last SCIM origin a `serve` on this data folder listened on (set by serve). */
@@ -72,14 +72,6 @@ const UPSTREAM_FLAGS: FlagSpec = {
   'upstream-ca-file': { type: 'string' },
   'upstream-insecure-skip-verify': { type: 'boolean' },
 };
-
-function fromEnv(env: NodeJS.ProcessEnv, flag: string, variable: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
-    throw new UsageError(`--${flag} takes the NAME of an environment variable (got "${variable}")`);
-  const value = env[variable];
-  if (value === undefined || value === '') throw new CommandError(`environment variable ${variable} (from --${flag}) is not set or empty`);
-  return value;
-}
 
 /** The upstream the relay flags describe (validated like the API's), or undefined without --upstream. */
 export function upstreamFromFlags(values: ParsedFlags, env: NodeJS.ProcessEnv): UpstreamInput | undefined {
@@ -287,5 +279,4 @@ export async function runConnections(args: string[], out: Out, openStore: (value
   }
 }
 
-/** A command that could not be carried out (exit code 1, one line on stderr). */
-export class CommandError extends Error {}
+export { CommandError };

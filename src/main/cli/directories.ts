@@ -15,7 +15,7 @@ import { SyncBusyError, type SyncProgress, type SyncSummary } from '../directori
 import type { FetchLike } from '../directories/http';
 import type { DirectoryKind } from '../directories/types';
 import { DEFAULT_MEMBERS_CONCURRENCY, MAX_MEMBERS_CONCURRENCY } from '../../shared/contract';
-import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import { fromEnv, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 import { CommandError } from './connections';
 
 export const DIRECTORIES_USAGE = `Usage: rollcall directories <add|list|remove> [options]
@@ -101,15 +101,6 @@ function required(values: ParsedFlags, name: string, kind: string): string {
   const v = str(values, name)?.trim();
   if (!v) throw new UsageError(`directories add --kind ${kind} needs --${name}`);
   return v;
-}
-
-function fromEnv(env: NodeJS.ProcessEnv, flag: string, variable: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
-    throw new UsageError(`--${flag} takes the NAME of an environment variable (got "${variable}")`);
-  const value = env[variable];
-  if (value === undefined || value.trim() === '')
-    throw new CommandError(`environment variable ${variable} (from --${flag}) is not set or empty`);
-  return value.trim();
 }
 
 function readFileOf(deps: DirectoryCliDeps, flag: string, file: string): string {

@@ -172,6 +172,35 @@ export function getAlert(db: Db, id: number, now: Date): CallOutput<'getAlert'> 
 
 const DEFAULT_ACTOR = 'dashboard';
 
+const triageCache = new WeakMap<Db, ReturnType<typeof prepareTriage>>();
+
+function prepareTriage(db: Db) {
+  return {
+    get: db.prepare<[number], { id: number; status: string; dedupe_key: string }>('SELECT id, status, dedupe_key FROM alerts WHERE id = ?'),
+    exists: db.prepare<[number], number>('SELECT 1 FROM alerts WHERE id = ?').pluck(),
+    acknowledge: db.prepare<[string, string, number]>(
+      "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
+    ),
+    resolve: db.prepare<[string, string, number]>(
+      "UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = 'manual' WHERE id = ?",
+    ),
+    newerOpen: db.prepare<[string, number], { id: number }>(
+      "SELECT id FROM alerts WHERE dedupe_key = ? AND status <> 'resolved' AND id <> ?",
+    ),
+    reopen: db.prepare<[number]>(
+      `UPDATE alerts SET status = 'open', resolved_at = NULL, resolved_by = NULL, resolution = NULL,
+         acknowledged_at = NULL, acknowledged_by = NULL WHERE id = ?`,
+    ),
+    note: db.prepare<[number, string, string, string]>('INSERT INTO alert_notes (alert_id, at, author, text) VALUES (?, ?, ?, ?)'),
+  };
+}
+
+function triage(db: Db) {
+  let s = triageCache.get(db);
+  if (!s) triageCache.set(db, (s = prepareTriage(db)));
+  return s;
+}
+
 /**
  * Acknowledge (open → acknowledged), resolve (open/acknowledged → resolved, manual) or reopen
  * (resolved → open, unless a newer alert for the same condition is open). Alerts already in the
@@ -179,54 +208,36 @@ const DEFAULT_ACTOR = 'dashboard';
  * alert that changed. One transaction.
  */
 export function updateAlerts(store: Store, input: CallParsedInput<'updateAlerts'>, now: Date): CallOutput<'updateAlerts'> {
-  const db = store.db;
+  const s = triage(store.db);
   const at = now.toISOString();
   const by = input.by ?? DEFAULT_ACTOR;
+  /** Why `a` cannot take the action, or null after taking it. */
+  const apply = (a: { id: number; status: string; dedupe_key: string }): string | null => {
+    if (input.action === 'acknowledge') {
+      if (a.status !== 'open') return `already ${a.status}`;
+      s.acknowledge.run(at, by, a.id);
+    } else if (input.action === 'resolve') {
+      if (a.status === 'resolved') return 'already resolved';
+      s.resolve.run(at, by, a.id);
+    } else {
+      if (a.status !== 'resolved') return `not resolved (${a.status})`;
+      const newer = s.newerOpen.get(a.dedupe_key, a.id);
+      if (newer) return `alert ${newer.id} is open for the same condition`;
+      s.reopen.run(a.id);
+    }
+    return null;
+  };
   return store.write(() => {
-    const get = db.prepare<[number], { id: number; status: string; dedupe_key: string }>(
-      'SELECT id, status, dedupe_key FROM alerts WHERE id = ?',
-    );
     const updated: number[] = [];
     const skipped: { id: number; reason: string }[] = [];
     for (const id of [...new Set(input.ids)]) {
-      const a = get.get(id);
-      if (!a) {
-        skipped.push({ id, reason: 'no such alert' });
+      const a = s.get.get(id);
+      const refused = a ? apply(a) : 'no such alert';
+      if (refused !== null) {
+        skipped.push({ id, reason: refused });
         continue;
       }
-      if (input.action === 'acknowledge') {
-        if (a.status !== 'open') {
-          skipped.push({ id, reason: `already ${a.status}` });
-          continue;
-        }
-        db.prepare("UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? WHERE id = ?").run(at, by, id);
-      } else if (input.action === 'resolve') {
-        if (a.status === 'resolved') {
-          skipped.push({ id, reason: 'already resolved' });
-          continue;
-        }
-        db.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = 'manual' WHERE id = ?").run(
-          at,
-          by,
-          id,
-        );
-      } else {
-        if (a.status !== 'resolved') {
-          skipped.push({ id, reason: `not resolved (${a.status})` });
-          continue;
-        }
-        const newer = db
-          .prepare<[string, number], { id: number }>("SELECT id FROM alerts WHERE dedupe_key = ? AND status <> 'resolved' AND id <> ?")
-          .get(a.dedupe_key, id);
-        if (newer) {
-          skipped.push({ id, reason: `alert ${newer.id} is open for the same condition` });
-          continue;
-        }
-        db.prepare(
-          "UPDATE alerts SET status = 'open', resolved_at = NULL, resolved_by = NULL, resolution = NULL, acknowledged_at = NULL, acknowledged_by = NULL WHERE id = ?",
-        ).run(id);
-      }
-      if (input.note) db.prepare('INSERT INTO alert_notes (alert_id, at, author, text) VALUES (?, ?, ?, ?)').run(id, at, by, input.note);
+      if (input.note) s.note.run(id, at, by, input.note);
       updated.push(id);
     }
     return { updated, skipped };
@@ -234,14 +245,12 @@ export function updateAlerts(store: Store, input: CallParsedInput<'updateAlerts'
 }
 
 export function addAlertNote(store: Store, input: CallParsedInput<'addAlertNote'>, now: Date): CallOutput<'addAlertNote'> {
-  const db = store.db;
+  const s = triage(store.db);
   return store.write(() => {
-    if (!db.prepare('SELECT 1 FROM alerts WHERE id = ?').get(input.id)) throw new NotFoundError(`No alert ${input.id}`);
+    if (s.exists.get(input.id) === undefined) throw new NotFoundError(`No alert ${input.id}`);
     const at = now.toISOString();
     const author = input.by ?? DEFAULT_ACTOR;
-    const info = db
-      .prepare('INSERT INTO alert_notes (alert_id, at, author, text) VALUES (?, ?, ?, ?)')
-      .run(input.id, at, author, input.text);
+    const info = s.note.run(input.id, at, author, input.text);
     return { id: Number(info.lastInsertRowid), at, author, text: input.text };
   });
 }

@@ -13,7 +13,7 @@ import { Directories, type ProviderModules } from '../directories/registry';
 import { DirectorySync } from '../directories/service';
 import { SyncBusyError } from '../directories/sync';
 import type { FetchLike } from '../directories/http';
-import { splitUpstream, UpstreamClient, UpstreamError, upstreamSecretsSchema } from '../relay/upstream';
+import { openUpstreamClient, splitUpstream, UpstreamError, type UpstreamClient } from '../relay/upstream';
 import * as alerts from './alerts';
 import { Connections } from './connections';
 import { ConflictError, InvalidInputError, NotFoundError, createDispatch, zodIssues, type Dispatch, type Handlers } from './dispatch';
@@ -372,16 +372,16 @@ export async function testUpstream(
   if (!connection.upstream) {
     return { ok: true, message: 'This connection stores what the IdP sends (no upstream to test).', status: null, latencyMs: null };
   }
-  const sealed = store.db
-    .prepare<[string], { secret: Buffer | null }>('SELECT secret FROM sources WHERE id = ?')
-    .get(connection.id)?.secret;
-  if (!sealed)
-    return { ok: false, message: 'No upstream credentials are stored; add the connection again.', status: null, latencyMs: null };
   let client: UpstreamClient;
   try {
-    client = new UpstreamClient(connection.upstream, upstreamSecretsSchema.parse(JSON.parse(await secrets.decrypt(sealed))));
-  } catch {
-    return { ok: false, message: 'The stored upstream credentials cannot be decrypted on this machine.', status: null, latencyMs: null };
+    client = await openUpstreamClient(store.db, secrets, connection.id, connection.upstream);
+  } catch (err) {
+    return {
+      ok: false,
+      message: `Cannot call the app: ${err instanceof Error ? err.message : String(err)}.`,
+      status: null,
+      latencyMs: null,
+    };
   }
   try {
     const answer = await client.send({

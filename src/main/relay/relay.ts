@@ -27,13 +27,13 @@ import type { ExchangeLog, ExchangeStart } from '../scim/exchanges';
 import type { JsonObject } from '../scim/patch';
 import { membersOf, type ScimResources, type WriteContext } from '../scim/resources';
 import type { ResourceTypeName } from '../scim/schema';
-import { upstreamSecretsSchema, UpstreamClient, UpstreamError, type StoredUpstream, type UpstreamAnswer } from './upstream';
+import { openUpstreamClient, UpstreamError, type StoredUpstream, type UpstreamAnswer, type UpstreamClient } from './upstream';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 /** Request headers the app needs to see; everything else (the IdP's Authorization above all) stays here. */
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'if-match', 'if-none-match'] as const;
 /** Answer headers passed back to the IdP (Location rewritten). */
-const RETURNED_HEADERS = ['etag', 'retry-after', 'allow', 'cache-control'] as const;
+const RETURNED_HEADERS = { etag: 'ETag', 'retry-after': 'Retry-After', allow: 'Allow', 'cache-control': 'Cache-Control' } as const;
 
 export interface RelayJob {
   connection: Connection & { upstream: StoredUpstream };
@@ -164,11 +164,11 @@ export class Relay {
   /** Writes in flight per resource key: the repair never applies a read that a write may overtake. */
   private readonly inflight = new Map<string, number>();
   /**
-   * Connections whose "credentials rejected" alert may be open: every one at start (one may have
-   * been opened before a restart or by another process), then only after a refusal.
+   * Connections whose "credentials rejected" alert is known not to be open, so an accepted request
+   * need not try to resolve it (an UPDATE per request). Unknown at start: one may have been opened
+   * before a restart or by another process.
    */
-  private readonly credentialsAlertMaybeOpen = new Set<string>();
-  private readonly seenConnections = new Set<string>();
+  private readonly credentialsKnownClear = new Set<string>();
   private repairTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Runs a function in its own savepoint (prepared once: better-sqlite3 builds a wrapper per call). */
@@ -197,18 +197,8 @@ export class Relay {
     return client;
   }
 
-  private async openClient(connection: Connection & { upstream: StoredUpstream }): Promise<UpstreamClient> {
-    const sealed = this.store.db
-      .prepare<[string], { secret: Buffer | null }>('SELECT secret FROM sources WHERE id = ?')
-      .get(connection.id)?.secret;
-    if (!sealed) throw new UpstreamError('token', 'the connection has no stored upstream credentials; remove it and add it again');
-    let secrets;
-    try {
-      secrets = upstreamSecretsSchema.parse(JSON.parse(await this.secrets.decrypt(sealed)));
-    } catch {
-      throw new UpstreamError('token', 'the stored upstream credentials cannot be decrypted on this machine; add the connection again');
-    }
-    return new UpstreamClient(connection.upstream, secrets);
+  private openClient(connection: Connection & { upstream: StoredUpstream }): Promise<UpstreamClient> {
+    return openUpstreamClient(this.store.db, this.secrets, connection.id, connection.upstream);
   }
 
   async forward(job: RelayJob): Promise<void> {
@@ -441,9 +431,9 @@ export class Relay {
     }
     const headers: Record<string, string> = {};
     if (text !== '') headers['Content-Type'] = firstHeader(answer.headers['content-type']) ?? SCIM_CONTENT_TYPE;
-    for (const name of RETURNED_HEADERS) {
+    for (const [name, as] of Object.entries(RETURNED_HEADERS)) {
       const v = firstHeader(answer.headers[name]);
-      if (v !== undefined) headers[name === 'etag' ? 'ETag' : name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())] = v;
+      if (v !== undefined) headers[as] = v;
     }
     const location = firstHeader(answer.headers.location);
     if (location !== undefined) headers.Location = this.rewriteLocation(job, location);
@@ -511,10 +501,6 @@ export class Relay {
     const db = this.store.db;
     const connectionId = job.connection.id;
     const now = job.start.receivedAt;
-    if (!this.seenConnections.has(connectionId)) {
-      this.seenConnections.add(connectionId);
-      this.credentialsAlertMaybeOpen.add(connectionId);
-    }
     const ctx: WriteContext = { connectionId, exchangeId: null, now, actor: null, pendingEvents: [] };
     const ok = !outcome.failed && outcome.status >= 200 && outcome.status < 300;
     if (ok && target.mirrored && job.method !== 'GET') {
@@ -598,12 +584,12 @@ export class Relay {
         evidence: failedSeq === undefined ? [] : [failedSeq],
         at: now,
       });
-    } else if (outcome.upstreamStatus !== null && outcome.upstreamStatus < 400 && this.credentialsAlertMaybeOpen.has(connectionId)) {
+    } else if (outcome.upstreamStatus !== null && outcome.upstreamStatus < 400 && !this.credentialsKnownClear.has(connectionId)) {
       // Only while one may be open: otherwise every accepted request would pay an UPDATE.
       resolveAlert(db, credentialsKey, now);
-      this.credentialsAlertMaybeOpen.delete(connectionId);
+      this.credentialsKnownClear.add(connectionId);
     }
-    if (outcome.credentialsRejected) this.credentialsAlertMaybeOpen.add(connectionId);
+    if (outcome.credentialsRejected) this.credentialsKnownClear.delete(connectionId);
   }
 
   /** A label for events and alerts: the mirror's userName / displayName, else the request's. */

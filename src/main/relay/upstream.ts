@@ -12,6 +12,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, MAX_UPSTREAM_TIMEOUT_MS, MIN_UPSTREAM_TIMEOUT_MS, type UpstreamInput } from '../../shared/contract';
 import { APP_VERSION } from '../core/version';
@@ -345,6 +346,27 @@ export class UpstreamClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * The client of a relay connection: its sealed credentials (sources.secret) decrypted with the
+ * host's secret store. Errors say what to do, never what the credentials are.
+ */
+export async function openUpstreamClient(
+  db: Database.Database,
+  secretStore: { decrypt(ciphertext: Buffer): Promise<string> },
+  connectionId: string,
+  upstream: StoredUpstream,
+): Promise<UpstreamClient> {
+  const sealed = db.prepare<[string], { secret: Buffer | null }>('SELECT secret FROM sources WHERE id = ?').get(connectionId)?.secret;
+  if (!sealed) throw new UpstreamError('token', 'the connection has no stored upstream credentials; remove it and add it again');
+  let secrets: UpstreamSecrets;
+  try {
+    secrets = upstreamSecretsSchema.parse(JSON.parse(await secretStore.decrypt(sealed)));
+  } catch {
+    throw new UpstreamError('token', 'the stored upstream credentials cannot be decrypted on this machine; add the connection again');
+  }
+  return new UpstreamClient(upstream, secrets);
 }
 
 /** What the API shows of an upstream: settings, never a credential. */
