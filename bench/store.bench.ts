@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { getDashboard, listEvents } from '../src/main/core/queries';
+import { getDashboard } from '../src/main/analysis/queries';
+import { listEvents } from '../src/main/core/queries';
 import { Store } from '../src/main/core/store/store';
 import type { EventType } from '../src/shared/contract';
 

@@ -633,4 +633,3 @@ export function alertRules(): AnalysisRule[] {
     linkRelayAlerts(),
   ];
 }
-

@@ -445,7 +445,14 @@ export class Analyzer {
   getCorrelationSettings(): CorrelationSettings {
     const text = this.s.meta.get('correlation')?.value;
     if (!text) return DEFAULT_CORRELATION;
-    const parsed = correlationSettingsSchema.safeParse(JSON.parse(text));
+    let stored: unknown;
+    try {
+      stored = JSON.parse(text);
+    } catch {
+      // a hand-edited or damaged value: the defaults, rather than a failing API call and a stalled analyzer
+      return DEFAULT_CORRELATION;
+    }
+    const parsed = correlationSettingsSchema.safeParse(stored);
     return parsed.success ? parsed.data : DEFAULT_CORRELATION;
   }
 
@@ -496,13 +503,6 @@ export class Analyzer {
     const out = this.store.write(() => {
       const now = this.now();
       this.refreshSettings();
-      // Role maps are cached until one changes (setRoleMap bumps roles_version, in any process).
-      const rolesVersion = this.s.meta.get('roles_version')?.value ?? '';
-      if (rolesVersion !== this.rolesVersion) {
-        this.rolesVersion = rolesVersion;
-        this.roleMaps.clear();
-        this.groupMapped.clear();
-      }
       const cursor = this.cursor;
       const dirty = new Map<number, Touch>();
       // Accounts an earlier chunk had no time for come first.
@@ -585,7 +585,16 @@ export class Analyzer {
     }
   }
 
+  /** Settings another process may have changed: correlation, and the role maps' version. */
   private refreshSettings(): void {
+    // Role maps are cached until one changes (setRoleMap bumps roles_version, in any process);
+    // checked here so a manual link (reanalyse) derives roles from the current map too.
+    const rolesVersion = this.s.meta.get('roles_version')?.value ?? '';
+    if (rolesVersion !== this.rolesVersion) {
+      this.rolesVersion = rolesVersion;
+      this.roleMaps.clear();
+      this.groupMapped.clear();
+    }
     const text = this.s.meta.get('correlation')?.value ?? '';
     if (text === this.normalizeText) return;
     this.normalizeText = text;

@@ -637,7 +637,9 @@ export function getAnalysisSummary(db: Db, analyzer: Analyzer, now: Date): CallO
 
 function connection(db: Db, sourceId: string): { id: string; app: string | null } {
   const s = db
-    .prepare<[string], { id: string; kind: string; app: string | null }>('SELECT id, kind, app FROM sources WHERE id = ?')
+    .prepare<[string], { id: string; kind: string; app: string | null }>(
+      'SELECT id, kind, app FROM sources WHERE id = ? AND removed_at IS NULL',
+    )
     .get(sourceId);
   if (!s) throw new NotFoundError(`Source ${sourceId} not found`);
   if (s.kind !== 'connection')
@@ -707,8 +709,22 @@ export function setRoleMap(store: Store, analyzer: Analyzer, input: CallParsedIn
     );
     const kept = new Set<number>();
     const insertMapping = db.prepare('INSERT INTO role_mappings (role_id, kind, attribute, match) VALUES (?, ?, ?, ?)');
+    const insertRole = db.prepare('INSERT INTO roles (source_id, name, billed, privileged, seats_purchased) VALUES (?, ?, ?, ?, ?)');
+    const updateRole = db.prepare(
+      'UPDATE roles SET name = ?, billed = ?, privileged = ?, seats_purchased = ?, removed_at = NULL WHERE id = ?',
+    );
+    const clearMappings = db.prepare('DELETE FROM role_mappings WHERE role_id = ?');
+    const retire = db.prepare('UPDATE roles SET removed_at = coalesce(removed_at, ?) WHERE id = ?');
     const owned = new Set(existing.values());
+    const names = new Set<string>();
+    const refuse = (message: string): never => {
+      throw new InvalidInputError(message, [{ path: 'roles', message }]);
+    };
     for (const r of input.roles) {
+      const key = r.name.toLowerCase();
+      // Two entries for one role would silently become one (the second wins): refused.
+      if (names.has(key)) refuse(`The role name "${r.name}" is listed twice (names are compared case-insensitively)`);
+      names.add(key);
       if (r.id !== undefined && !owned.has(r.id))
         throw new InvalidInputError(`Role ${r.id} is not a role of ${input.sourceId}`, [
           { path: 'roles', message: `unknown role id ${r.id}` },
@@ -720,32 +736,26 @@ export function setRoleMap(store: Store, analyzer: Analyzer, input: CallParsedIn
         ]);
       // By id (a rename keeps the role and its history), else by name.
       let id = r.id ?? named;
+      if (id !== undefined && kept.has(id)) refuse(`Role ${id} is listed twice (by its id, or by a name it had)`);
       if (id === undefined) {
-        id = Number(
-          db
-            .prepare('INSERT INTO roles (source_id, name, billed, privileged, seats_purchased) VALUES (?, ?, ?, ?, ?)')
-            .run(input.sourceId, r.name, r.billed ? 1 : 0, r.privileged ? 1 : 0, r.seatsPurchased).lastInsertRowid,
-        );
+        id = Number(insertRole.run(input.sourceId, r.name, r.billed ? 1 : 0, r.privileged ? 1 : 0, r.seatsPurchased).lastInsertRowid);
       } else {
-        db.prepare('UPDATE roles SET name = ?, billed = ?, privileged = ?, seats_purchased = ?, removed_at = NULL WHERE id = ?').run(
-          r.name,
-          r.billed ? 1 : 0,
-          r.privileged ? 1 : 0,
-          r.seatsPurchased,
-          id,
-        );
+        updateRole.run(r.name, r.billed ? 1 : 0, r.privileged ? 1 : 0, r.seatsPurchased, id);
       }
+      // The name now belongs to this role (a later entry naming the old name is another role).
+      for (const [n, v] of existing) if (v === id) existing.delete(n);
+      existing.set(key, id);
       kept.add(id);
-      db.prepare('DELETE FROM role_mappings WHERE role_id = ?').run(id);
+      clearMappings.run(id);
       for (const m of r.mappings) {
         if (m.kind === 'group') insertMapping.run(id, 'group', null, m.group);
         else insertMapping.run(id, 'attribute', m.attribute, m.value);
       }
     }
-    for (const id of existing.values()) {
+    for (const id of owned) {
       if (kept.has(id)) continue;
-      db.prepare('DELETE FROM role_mappings WHERE role_id = ?').run(id);
-      db.prepare('UPDATE roles SET removed_at = coalesce(removed_at, ?) WHERE id = ?').run(now, id);
+      clearMappings.run(id);
+      retire.run(now, id);
     }
     analyzer.rolesChanged(input.sourceId);
   });

@@ -193,6 +193,45 @@ describe('roles, seats and deprovisioning', () => {
     expect((await o.call('getPerson', { id: p })).person).toMatchObject({ status: 'active', leftAt: null });
   });
 
+  it('a rename and a new role under the old name stay two roles; one role listed twice is refused; a damaged correlation setting falls back to the defaults', async () => {
+    const o = (org = await startOrg());
+    const app = await o.app('Figma');
+    const first = await o.call('setRoleMap', { sourceId: app.id, roles: [{ name: 'Editor', mappings: [] }] });
+    const editorId = first.roles[0]!.id;
+    const renamed = await o.call('setRoleMap', {
+      sourceId: app.id,
+      roles: [
+        { id: editorId, name: 'Designer', mappings: [] },
+        { name: 'Editor', mappings: [] },
+      ],
+    });
+    expect(renamed.roles.map((r) => [r.name, r.id === editorId])).toEqual([
+      ['Designer', true],
+      ['Editor', false],
+    ]);
+    const twice = await o.raw('setRoleMap', {
+      sourceId: app.id,
+      roles: [
+        { id: editorId, name: 'Lead', mappings: [] },
+        { id: editorId, name: 'Staff', mappings: [] },
+      ],
+    });
+    expect(twice).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect((await o.call('getRoleMap', { sourceId: app.id })).roles.map((r) => r.name)).toEqual(['Designer', 'Editor']);
+
+    o.core.store.write(() =>
+      o.core.store.db
+        .prepare(
+          "INSERT INTO analysis_meta (key, value) VALUES ('correlation', '{not json') ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .run(),
+    );
+    expect(await o.raw('getCorrelationSettings', {})).toMatchObject({ ok: true });
+    const zoe = await app.createUser('zoe@acme.com');
+    await o.analyse(); // the analyzer keeps going on the defaults
+    expect(o.personOf(app.id, zoe)).not.toBeNull();
+  });
+
   it('validates role maps with clear errors, and a changed map re-derives the roles of accounts already there', async () => {
     const o = (org = await startOrg());
     const app = await o.app('Notion');
