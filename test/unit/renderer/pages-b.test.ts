@@ -78,6 +78,7 @@ describe('alert triage', () => {
     expect(slaState(alert({ details }), now - 2 * H)).toEqual({ label: '4 h SLA, 1 h left', state: 'within' });
     expect(slaState(alert({ details, resolvedAt: '2026-05-04T11:30:00.000Z' }), now)).toEqual({ label: '4 h SLA, met', state: 'met' });
     expect(slaState(alert({ details, resolvedAt: '2026-05-04T12:30:00.000Z' }), now)?.label).toBe('4 h SLA, 30 min over');
+    expect(slaState(alert({ details }), now - 1000)?.label).toBe('4 h SLA, 1 h over'); // not "60 min"
     expect(slaState(alert({ details: {} }), now)).toBeNull();
     expect(slaState(alert({ details: { slaHours: 4, leftAt: 'garbage' } }), now)).toBeNull();
   });

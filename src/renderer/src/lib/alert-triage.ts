@@ -93,14 +93,17 @@ export function slaState(alert: Pick<Alert, 'details' | 'resolvedAt'>, now: numb
   const due = left + sla * 3_600_000;
   const end = alert.resolvedAt ? Date.parse(alert.resolvedAt) : now;
   const slaText = `${formatHours(sla)} SLA`;
-  if (end > due) return { label: `${slaText}, ${formatHours((end - due) / 3_600_000)} over`, state: 'over' };
+  if (end > due) return { label: `${slaText}, ${hoursText(end - due)} over`, state: 'over' };
   if (alert.resolvedAt) return { label: `${slaText}, met`, state: 'met' };
-  return { label: `${slaText}, ${formatHours((due - end) / 3_600_000)} left`, state: 'within' };
+  return { label: `${slaText}, ${hoursText(due - end)} left`, state: 'within' };
 }
+
+/** A duration in whole minutes first (59.99 minutes is "1 h", not "60 min"). */
+const hoursText = (ms: number): string => formatHours(Math.round(ms / 60_000) / 60);
 
 /** The age of an alert from its `openForMs` ("3 h", "2 d"). */
 export function alertAge(alert: Pick<Alert, 'openForMs'>): string {
-  return formatHours(alert.openForMs / 3_600_000);
+  return hoursText(alert.openForMs);
 }
 
 // ---------------------------------------------------------------------------------------------
