@@ -22,7 +22,13 @@ export function SeatChart({ chart, days }: { chart: AppChart; days: number }) {
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={chart.rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="day" tickFormatter={(d: string) => dayTick(d, withYear)} minTickGap={24} tick={{ fontSize: 12 }} />
+          <XAxis
+            dataKey="day"
+            interval="preserveStartEnd"
+            tickFormatter={(d: string) => dayTick(d, withYear)}
+            minTickGap={24}
+            tick={{ fontSize: 12 }}
+          />
           <YAxis allowDecimals={false} width={44} tick={{ fontSize: 12 }} />
           <Tooltip
             labelFormatter={(d) => `${String(d)} (UTC)`}
