@@ -14,7 +14,13 @@ import {
   toggleAll,
   toggleSelected,
 } from '../../../src/renderer/src/lib/alert-triage';
-import { auditExportFilter, auditFilterFromParams, auditFilterParams, auditListInput } from '../../../src/renderer/src/lib/audit-filter';
+import {
+  auditBeforeAfter,
+  auditExportFilter,
+  auditFilterFromParams,
+  auditFilterParams,
+  auditListInput,
+} from '../../../src/renderer/src/lib/audit-filter';
 import { appStatuses, personHref, personLabel, type PersonAccount } from '../../../src/renderer/src/lib/person';
 import { dayTick, parseRange, rangeDays, seatCharts, type SeatSeries } from '../../../src/renderer/src/lib/seat-chart';
 import { parseRoute } from '../../../src/renderer/src/store/route';
@@ -140,6 +146,33 @@ describe('audit filters', () => {
       types: ['role.revoked', 'group.member_removed'],
     });
     expect(auditListInput({}, 5, 'next')).toEqual({ limit: 5, cursor: 'next' });
+  });
+});
+
+describe('audit before/after', () => {
+  it('says which roles were held and whether the account was in the group', () => {
+    expect(
+      auditBeforeAfter({
+        type: 'role.granted',
+        groupId: null,
+        before: { roles: [] },
+        after: { role: 'Creator', roles: ['Creator', 'Admin'] },
+      }),
+    ).toEqual({ before: 'no role', after: 'Creator, Admin' });
+    expect(auditBeforeAfter({ type: 'group.member_added', groupId: 'g1', before: null, after: { group: 'Viewers', member: 'x' } })).toEqual(
+      {
+        before: 'not in Viewers',
+        after: 'member of Viewers',
+      },
+    );
+    expect(auditBeforeAfter({ type: 'group.member_removed', groupId: 'g1', before: null, after: null })).toEqual({
+      before: 'member of g1',
+      after: 'not in g1',
+    });
+    expect(auditBeforeAfter({ type: 'role.revoked', groupId: null, before: 'Admin', after: null })).toEqual({
+      before: 'Admin',
+      after: '—',
+    });
   });
 });
 

@@ -3,7 +3,8 @@
  * the listAuditTrail input. The `{from, to, personId, sourceId}` part is what an export of the
  * page takes. Pure.
  */
-import type { CallInput } from '../../../shared/contract';
+import type { CallInput, RollcallEvent } from '../../../shared/contract';
+import { nameOf, shortValue } from './events';
 
 export type AuditKind = 'role' | 'group' | 'granted' | 'revoked';
 export const AUDIT_KINDS: readonly AuditKind[] = ['role', 'group', 'granted', 'revoked'];
@@ -90,4 +91,29 @@ export function auditListInput(f: AuditFilter, limit: number, cursor?: string): 
 
 export function isFiltered(f: AuditFilter): boolean {
   return f.personId !== undefined || f.sourceId !== undefined || f.kind !== undefined || f.from !== undefined || f.to !== undefined;
+}
+
+/**
+ * Before and after of a role or membership change in words: the roles held ("Creator, Admin" or
+ * "no role") for role events, in or not in the group for membership events; anything else as
+ * short JSON.
+ */
+export function auditBeforeAfter(e: Pick<RollcallEvent, 'type' | 'before' | 'after' | 'groupId'>): { before: string; after: string } {
+  const roles = (v: unknown): string | null => {
+    if (!v || typeof v !== 'object' || !Array.isArray((v as { roles?: unknown }).roles)) return null;
+    const list = (v as { roles: unknown[] }).roles.filter((r): r is string => typeof r === 'string');
+    return list.length ? list.join(', ') : 'no role';
+  };
+  if (e.type === 'role.granted' || e.type === 'role.revoked') {
+    const b = roles(e.before);
+    const a = roles(e.after);
+    if (b !== null || a !== null) return { before: b ?? shortValue(e.before, 60), after: a ?? shortValue(e.after, 60) };
+  }
+  if (e.type === 'group.member_added' || e.type === 'group.member_removed') {
+    const group = nameOf(e.type === 'group.member_added' ? e.after : e.before) ?? e.groupId ?? 'the group';
+    const inGroup = `member of ${group}`;
+    const outGroup = `not in ${group}`;
+    return e.type === 'group.member_added' ? { before: outGroup, after: inGroup } : { before: inGroup, after: outGroup };
+  }
+  return { before: shortValue(e.before, 60), after: shortValue(e.after, 60) };
 }

@@ -14,6 +14,7 @@ import type { RollcallEvent } from '../../../shared/contract';
 import {
   AUDIT_KIND_LABELS,
   AUDIT_KINDS,
+  auditBeforeAfter,
   auditFilterFromParams,
   auditFilterParams,
   auditListInput,
@@ -21,7 +22,7 @@ import {
   type AuditFilter,
   type AuditKind,
 } from '../lib/audit-filter';
-import { AUDIT_TYPES, describeAuditChange, mergeLiveEvents, shortValue } from '../lib/events';
+import { AUDIT_TYPES, describeAuditChange, mergeLiveEvents } from '../lib/events';
 import { NO_VALUE } from '../lib/format';
 import { personHref } from '../lib/person';
 import { navigate } from '../router';
@@ -164,6 +165,7 @@ function AuditTable({ events }: { events: readonly RollcallEvent[] }) {
           {events.map((e) => {
             const change = describeAuditChange(e);
             const who = whoOf(e);
+            const diff = auditBeforeAfter(e);
             return (
               <tr key={e.seq}>
                 <td className="nowrap">
@@ -178,15 +180,15 @@ function AuditTable({ events }: { events: readonly RollcallEvent[] }) {
                 </td>
                 <td>{e.sourceName}</td>
                 <td>{e.actor ?? <span className="muted">{NO_VALUE}</span>}</td>
-                <td className="mono small">
+                <td className="small">
                   <div className="diff" title={`${JSON.stringify(e.before) ?? 'null'} → ${JSON.stringify(e.after) ?? 'null'}`}>
                     <span className="diff__before">
                       <span className="visually-hidden">Before: </span>
-                      {shortValue(e.before, 60)}
+                      {diff.before}
                     </span>
                     <span className="diff__after">
                       <span className="visually-hidden">After: </span>
-                      {shortValue(e.after, 60)}
+                      {diff.after}
                     </span>
                   </div>
                 </td>

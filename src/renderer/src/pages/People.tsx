@@ -191,7 +191,7 @@ function PersonPage({ id }: { id: number }) {
           </>
         }
         actions={
-          <>
+          <div className="action-row">
             <a className="button" href={formatRoute('timeline', { person: String(id) })}>
               Full timeline
             </a>
@@ -201,7 +201,7 @@ function PersonPage({ id }: { id: number }) {
             <a className="button" href={formatRoute('alerts', { person: String(id), status: 'all' })}>
               Alerts
             </a>
-          </>
+          </div>
         }
       />
       {notice ? (
