@@ -9,6 +9,7 @@ import { api, useCall, usePagedList, usePush } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LoadMore } from '../components/LoadMore';
 import { PageHeader } from '../components/PageHeader';
+import { PersonName } from '../components/PersonPicker';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import type { Alert } from '../../../shared/contract';
@@ -143,7 +144,7 @@ export function AlertsPage() {
         </label>
         {query.personId !== undefined ? (
           <span className="chip">
-            Person #{query.personId}
+            <PersonName id={query.personId} />
             <button
               type="button"
               className="chip__remove"
