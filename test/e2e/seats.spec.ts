@@ -69,6 +69,7 @@ test('the seat chart renders for a range and idle billed seats are listed with w
   await expect(left).toHaveAttribute('title', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   await row.getByRole('link', { name: 'Bob Baker' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Bob Baker' })).toBeVisible();
+  await expect(main.getByRole('list', { name: 'Status per app' })).toContainText('Loom Active · Creator · still active after they left');
 
   // Straight to one app and a range, as the dashboard links: an unknown app says so.
   await page.goto(`${served.origin}/#/seats?app=Loom&range=30`);

@@ -220,6 +220,7 @@ function PersonPage({ id }: { id: number }) {
               <strong>{s.app}</strong>{' '}
               <span className={`status status--${s.state === 'active' ? 'active' : 'gone'}`}>{capitalise(s.state)}</span>
               {s.billedRoles.length ? <span className="muted"> · {s.billedRoles.join(', ')}</span> : null}
+              {person.leftAt && s.state === 'active' ? <span className="warn"> · still active after they left</span> : null}
             </li>
           ))}
         </ul>

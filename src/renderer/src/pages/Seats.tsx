@@ -40,9 +40,12 @@ export function SeatsPage() {
   const connections = sources.data?.connections ?? [];
   // `app` may be a connection id or an app name (case-insensitive).
   const appIds = app ? connections.filter((c) => c.id === app || c.app.toLowerCase() === app.toLowerCase()).map((c) => c.id) : [];
-  const idleKey = JSON.stringify({ app, appIds });
+  const waiting = app !== undefined && !sources.data && !sources.error;
+  const idleKey = JSON.stringify({ app, appIds, waiting });
   const idle = usePagedList<IdleSeat>(idleKey, async (cursor) => {
     if (!app) return api.listIdleSeats({ limit: PAGE_SIZE, cursor });
+    // Which connections `app` names is known once the sources are in: until then the list stays "loading".
+    if (waiting) return new Promise<never>(() => undefined);
     if (appIds.length === 0) return { items: [], nextCursor: null };
     // One app (the usual case); several connections for one app name: the first one's seats.
     return api.listIdleSeats({ limit: PAGE_SIZE, cursor, sourceId: appIds[0] });
