@@ -46,10 +46,10 @@ test('a person page joins accounts from two sources, and accounts can be unlinke
   // Link it back: find the person it belongs to now, pick the account.
   await main.getByText('Link another account to this person').click();
   await main.getByLabel('Account now belongs to').fill('ann');
+  // One match: the Slack account's new person (named from the account: Ann Archer too); this page's person is left out.
   const matches = main.getByRole('list', { name: 'Matching people' }).getByRole('button');
-  await expect(matches).toHaveCount(2);
-  // the other "ann": the Slack account's new person (not Ann Archer of the directory)
-  await matches.filter({ hasNotText: 'Ann Archer' }).or(matches.nth(1)).first().click();
+  await expect(matches).toHaveCount(1);
+  await matches.click();
   await main.getByRole('combobox', { name: /^Account of/ }).selectOption({ label: 'ann@acme.test — Slack via Okta' });
   await main.getByRole('button', { name: 'Link account' }).click();
   await expect(main.getByRole('status').filter({ hasText: 'is now linked to this person' })).toBeVisible();

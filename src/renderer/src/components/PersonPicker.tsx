@@ -7,14 +7,14 @@ import { personLabel } from '../lib/person';
  * A person search for filters (pages B, issue #7): type part of a name or email, pick from up to
  * eight matches (Arrow keys or Tab reach them; Escape closes the list).
  */
-export function PersonPicker({ label, onPick }: { label: string; onPick(id: number): void }) {
+export function PersonPicker({ label, onPick, excludeId }: { label: string; onPick(id: number): void; excludeId?: number }) {
   const [text, setText] = useState('');
   const [open, setOpen] = useState(false);
   const query = useDebouncedValue(text.trim(), 250);
   const inputId = useId();
   const listId = useId();
   const found = useCall('searchPeople', { query: query || undefined, limit: 8 }, [open]);
-  const items = open && query ? (found.data?.items ?? []) : [];
+  const items = open && query ? (found.data?.items ?? []).filter((p) => p.id !== excludeId) : [];
   const pick = (id: number): void => {
     setOpen(false);
     setText('');

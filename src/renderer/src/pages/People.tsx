@@ -132,13 +132,17 @@ function PeopleTable({ people }: { people: readonly Person[] }) {
 }
 
 function PersonPage({ id }: { id: number }) {
-  const [version, setVersion] = useState(0);
-  const detail = useCall('getPerson', { id, eventsLimit: 1 }, [version]);
-  const events = usePagedList<RollcallEvent>(`${id}/${version}`, async (cursor) => {
+  const detail = useCall('getPerson', { id, eventsLimit: 1 });
+  const events = usePagedList<RollcallEvent>(String(id), async (cursor) => {
     const r = await api.getPerson({ id, eventsLimit: EVENTS_PAGE, eventsCursor: cursor });
     return r.events;
   });
-  const refreshSoon = useCoalesced(() => setVersion((v) => v + 1), 3000);
+  // Both reload in place: what is shown stays until the fresh answer replaces it (no jump).
+  const refresh = (): void => {
+    detail.reload();
+    events.reload();
+  };
+  const refreshSoon = useCoalesced(refresh, 3000);
   usePush((message) => {
     if (message.kind === 'events.appended' && message.events.some((e) => e.personId === id)) refreshSoon();
   });
@@ -167,7 +171,7 @@ function PersonPage({ id }: { id: number }) {
   const directories = accounts.filter((a) => a.sourceKind === 'directory');
   const changed = (message: string): void => {
     setNotice(message);
-    setVersion((v) => v + 1);
+    refresh();
   };
 
   return (
@@ -429,7 +433,7 @@ function LinkAccount({ personId, onLinked }: { personId: number; onLinked(messag
         Find the person the account is matched to now, pick the account, and link it here. A manual link survives syncs.
       </p>
       <div className="link-form">
-        <PersonPicker label="Account now belongs to" onPick={(id) => setOther(id === personId ? null : id)} />
+        <PersonPicker label="Account now belongs to" excludeId={personId} onPick={(id) => setOther(id)} />
         {other !== null ? (
           <>
             <label className="field">
