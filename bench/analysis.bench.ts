@@ -402,6 +402,15 @@ bench('people list: first page, no query', () => aq.searchPeople(db, { limit: 10
 bench('people search: leaving people', () => aq.searchPeople(db, { limit: 100, status: 'leaving' }));
 bench('person detail (accounts, groups, roles, 50 events)', () => aq.getPerson(db, { id: personId, eventsLimit: 50 }));
 bench('time to deprovision: all apps', () => aq.getDeprovisionStats(db, { openLimit: 100 }, now));
+// Pages B (issue #7): the Seats page's idle billed seats, paged over the open-deprovisioning index.
+const idleDeep = (() => {
+  let c: string | undefined;
+  for (let i = 0; i < 20; i++) c = aq.listIdleSeats(db, { limit: 50, billedOnly: true, cursor: c }, now).nextCursor ?? c;
+  return c;
+})();
+bench('idle seats: first page (50), all apps', () => aq.listIdleSeats(db, { limit: 50, billedOnly: true }, now));
+bench('idle seats: page 21 (cursor)', () => aq.listIdleSeats(db, { limit: 50, billedOnly: true, cursor: idleDeep }, now));
+bench('idle seats: one app', () => aq.listIdleSeats(db, { limit: 50, billedOnly: true, sourceId: appIds[3]! }, now));
 
 // ---------------------------------------------------------------------------------------------
 // 5. 10,000 new events, as the write paths would write them, then the Analyzer's pass.

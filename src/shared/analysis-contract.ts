@@ -281,4 +281,34 @@ export const analysisCalls = <E extends z.ZodType>(event: E) =>
       input: correlationSettingsInputSchema,
       output: correlationSettingsInputSchema,
     },
+    // Pages B (issue #7): the Seats page's table of idle seats.
+    listIdleSeats: {
+      summary: 'App accounts still active although their person left every directory, longest idle first, with their roles.',
+      input: z
+        .object({
+          ...pageInput,
+          sourceId: id.optional(),
+          /** Only seats that cost money: a billed role, or no mapped role (counted as billed). */
+          billedOnly: z.boolean().default(true),
+        })
+        .strict(),
+      output: z.object({
+        items: z.array(
+          z.object({
+            sourceId: z.string(),
+            app: z.string(),
+            personId: z.number().int(),
+            personName: z.string().nullable(),
+            personEmail: z.string().nullable(),
+            accountId: z.string(),
+            userName: z.string().nullable(),
+            /** When the person left every directory. */
+            leftAt: isoInstant,
+            idleHours: z.number(),
+            roles: z.array(z.object({ name: z.string(), billed: z.boolean() })),
+          }),
+        ),
+        nextCursor: z.string().nullable(),
+      }),
+    },
   }) as const;

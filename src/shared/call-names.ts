@@ -39,6 +39,8 @@ export const callNames = [
   'setRoleMap',
   'getCorrelationSettings',
   'setCorrelationSettings',
+  // Pages B (issue #7): the Seats page's idle billed seats
+  'listIdleSeats',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

@@ -541,6 +541,8 @@ export const contract = {
     analysis.setCorrelationSettings.input,
     analysis.setCorrelationSettings.output,
   ),
+  // Pages B (issue #7)
+  listIdleSeats: call(analysis.listIdleSeats.summary, analysis.listIdleSeats.input, analysis.listIdleSeats.output),
 } as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
 
 export type Contract = typeof contract;

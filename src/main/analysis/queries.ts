@@ -761,3 +761,76 @@ export function setRoleMap(store: Store, analyzer: Analyzer, input: CallParsedIn
   });
   return getRoleMap(db, input.sourceId);
 }
+
+// -------------------------------------------------------------------------------------------------
+// Idle seats (issue #7, Seats page)
+
+/**
+ * App accounts still active although their person left every directory (the open deprovisionings),
+ * longest idle first, with the roles they hold. A keyset page over `deprovisions_open` (one app) or
+ * `deprovisions_open_left` (all apps). `billedOnly` keeps accounts holding a billed role or no mapped
+ * role (counted as billed, like the seat series).
+ */
+export function listIdleSeats(db: Db, input: CallParsedInput<'listIdleSeats'>, now: Date): CallOutput<'listIdleSeats'> {
+  const where = ['d.done_at IS NULL', 'd.cancelled_at IS NULL'];
+  const params: Record<string, unknown> = { limit: input.limit + 1 };
+  if (input.sourceId !== undefined) {
+    where.push('d.source_id = @source');
+    params.source = input.sourceId;
+  }
+  const cursor = decode<[string, number]>(input.cursor, ['s', 'n']);
+  if (cursor) {
+    where.push('(d.left_at > @cLeft OR (d.left_at = @cLeft AND d.id > @cId))');
+    params.cLeft = cursor[0];
+    params.cId = cursor[1];
+  }
+  if (input.billedOnly) {
+    where.push(
+      `(NOT EXISTS (SELECT 1 FROM account_roles ar WHERE ar.source_id = a.source_id AND ar.account_id = a.id)
+        OR EXISTS (SELECT 1 FROM account_roles ar JOIN roles r ON r.id = ar.role_id
+                    WHERE ar.source_id = a.source_id AND ar.account_id = a.id AND r.billed = 1))`,
+    );
+  }
+  const rows = db
+    .prepare<
+      Record<string, unknown>,
+      {
+        id: number;
+        source_id: string;
+        app: string;
+        person_id: number;
+        display_name: string | null;
+        primary_email: string | null;
+        account_id: string;
+        user_name: string | null;
+        left_at: string;
+      }
+    >(
+      `SELECT d.id, d.source_id, coalesce(s.app, s.name) AS app, d.person_id, p.display_name, p.primary_email, a.id AS account_id,
+              a.user_name, d.left_at
+         FROM deprovisions d JOIN accounts a ON a.pk = d.account_pk JOIN people p ON p.id = d.person_id JOIN sources s ON s.id = d.source_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY d.left_at, d.id LIMIT @limit`,
+    )
+    .all(params);
+  const rolesOf = db.prepare<[string, string], { name: string; billed: number }>(
+    `SELECT r.name, r.billed FROM account_roles ar JOIN roles r ON r.id = ar.role_id
+      WHERE ar.source_id = ? AND ar.account_id = ? ORDER BY r.name`,
+  );
+  const r = page(rows, input.limit, (last) => encode([last.left_at, last.id]));
+  return {
+    items: r.items.map((x) => ({
+      sourceId: x.source_id,
+      app: x.app,
+      personId: x.person_id,
+      personName: x.display_name,
+      personEmail: x.primary_email,
+      accountId: x.account_id,
+      userName: x.user_name,
+      leftAt: x.left_at,
+      idleHours: hours(Math.max(0, now.getTime() - Date.parse(x.left_at)))!,
+      roles: rolesOf.all(x.source_id, x.account_id).map((role) => ({ name: role.name, billed: role.billed === 1 })),
+    })),
+    nextCursor: r.nextCursor,
+  };
+}

@@ -244,6 +244,8 @@ export function createCore(options: CoreOptions): Core {
       analyzer.setCorrelationSettings(parsed.data);
       return analyzer.getCorrelationSettings();
     },
+    // Pages B (issue #7)
+    listIdleSeats: (input) => aq.listIdleSeats(store.db, input, now()),
   };
 
   const push = (message: PushMessage): void => {

@@ -1,57 +1,121 @@
-import { api, usePagedList, usePush } from '../api';
+/**
+ * Audit trail (issue #7): role and group-membership changes — who, which role or group, gained
+ * or lost, when, through which source, by whom, before/after — with filters in the URL (person,
+ * app/source, kind, day range) and "Load more" paging. The filter's `{from, to, personId,
+ * sourceId}` part (auditExportFilter) is what the export button takes.
+ */
+import { api, useCall, usePagedList, usePush } from '../api';
 import { LoadMore } from '../components/LoadMore';
 import { PageHeader } from '../components/PageHeader';
+import { PersonName, PersonPicker } from '../components/PersonPicker';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
-import type { EventType, RollcallEvent } from '../../../shared/contract';
-import { AUDIT_TYPES, describeAuditChange, eventQuery, mergeLiveEvents, shortValue, type EventFilter } from '../lib/events';
-import { eventTypeLabel, NO_VALUE } from '../lib/format';
+import type { RollcallEvent } from '../../../shared/contract';
+import {
+  AUDIT_KIND_LABELS,
+  AUDIT_KINDS,
+  auditBeforeAfter,
+  auditFilterFromParams,
+  auditFilterParams,
+  auditListInput,
+  isFiltered,
+  type AuditFilter,
+  type AuditKind,
+} from '../lib/audit-filter';
+import { AUDIT_TYPES, describeAuditChange, mergeLiveEvents } from '../lib/events';
+import { NO_VALUE } from '../lib/format';
+import { personHref } from '../lib/person';
 import { navigate } from '../router';
 import { appStore, useAppStore } from '../store/hooks';
 import { formatRoute, selectRoute } from '../store';
+import './pages-b.css';
 
 const PAGE_SIZE = 100;
 
-function auditType(value: string | undefined): EventType | undefined {
-  return AUDIT_TYPES.find((t) => t === value);
-}
-
 export function AuditPage() {
   const route = useAppStore(selectRoute);
-  const type = auditType(route.params.type);
-  const eventFilter: EventFilter = {
-    types: type ? [type] : AUDIT_TYPES,
-    sourceId: route.params.source || undefined,
-  };
-  const key = JSON.stringify(eventFilter);
-  const list = usePagedList<RollcallEvent>(key, (cursor) => api.listEvents({ limit: PAGE_SIZE, ...eventQuery(eventFilter), cursor }));
+  const filter = auditFilterFromParams(route.params);
+  // The export takes auditExportFilter(filter): {from, to, personId, sourceId} (the lead wires the button).
+  const key = JSON.stringify(filter);
+  const list = usePagedList<RollcallEvent>(key, (cursor) => api.listAuditTrail(auditListInput(filter, PAGE_SIZE, cursor)));
+  const sources = useCall('listSources', {});
   usePush((message) => {
-    if (message.kind === 'events.appended') list.update((items) => mergeLiveEvents(items, message.events, eventFilter));
+    // New changes go on top while the range is open-ended (role events are written by the analysis, a moment later).
+    if (message.kind === 'events.appended' && filter.to === undefined) {
+      const input = auditListInput(filter, PAGE_SIZE);
+      list.update((items) =>
+        mergeLiveEvents(
+          items,
+          message.events.filter((e) => filter.from === undefined || e.occurredAt >= filter.from),
+          { types: input.types ?? AUDIT_TYPES, sourceId: filter.sourceId, personId: filter.personId },
+        ),
+      );
+    }
   });
-  const filtered = type !== undefined || eventFilter.sourceId !== undefined;
+  const set = (patch: Partial<AuditFilter>): void => navigate(appStore, 'audit', auditFilterParams({ ...filter, ...patch }));
+  const sourceOptions = [
+    ...(sources.data?.connections ?? []).map((c) => ({ id: c.id, name: `${c.app} (${c.name})` })),
+    ...(sources.data?.directories ?? []).map((d) => ({ id: d.id, name: `${d.name} (directory)` })),
+  ];
+  const filtered = isFiltered(filter);
 
   return (
     <section className="page" aria-busy={list.loading}>
-      <PageHeader title="Audit trail" description="Who gained or lost which role or group, when, and through which source." />
+      <PageHeader
+        title="Audit trail"
+        description="Who gained or lost which role or group, when, through which source, and who made the change."
+      />
       <div className="toolbar" role="group" aria-label="Filters">
+        {filter.personId !== undefined ? (
+          <div className="field">
+            <span className="field__label">Person</span>
+            <span className="chip">
+              <PersonName id={filter.personId} />
+              <button
+                type="button"
+                className="chip__remove"
+                aria-label="Show changes of everyone"
+                onClick={() => set({ personId: undefined })}
+              >
+                ×
+              </button>
+            </span>
+          </div>
+        ) : (
+          <PersonPicker label="Person" onPick={(id) => set({ personId: id })} />
+        )}
         <label className="field">
-          <span className="field__label">Change</span>
-          <select
-            value={type ?? ''}
-            onChange={(e) =>
-              navigate(appStore, 'audit', {
-                ...route.params,
-                type: e.target.value || undefined,
-              })
-            }
-          >
-            <option value="">All role and group changes</option>
-            {AUDIT_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {eventTypeLabel(t)}
+          <span className="field__label">App or source</span>
+          <select value={filter.sourceId ?? ''} onChange={(e) => set({ sourceId: e.target.value || undefined })}>
+            <option value="">All sources</option>
+            {filter.sourceId && !sourceOptions.some((s) => s.id === filter.sourceId) ? (
+              <option value={filter.sourceId}>{filter.sourceId}</option>
+            ) : null}
+            {sourceOptions.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
               </option>
             ))}
           </select>
+        </label>
+        <label className="field">
+          <span className="field__label">Change</span>
+          <select value={filter.kind ?? ''} onChange={(e) => set({ kind: (e.target.value || undefined) as AuditKind | undefined })}>
+            <option value="">All role and group changes</option>
+            {AUDIT_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {AUDIT_KIND_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field__label">From (UTC day)</span>
+          <input type="date" value={filter.fromDay ?? ''} onChange={(e) => set({ fromDay: e.target.value || undefined })} />
+        </label>
+        <label className="field">
+          <span className="field__label">To (UTC day, included)</span>
+          <input type="date" value={filter.toDay ?? ''} onChange={(e) => set({ toDay: e.target.value || undefined })} />
         </label>
         {filtered ? (
           <a className="toolbar__reset" href={formatRoute('audit')}>
@@ -65,11 +129,13 @@ export function AuditPage() {
         <EmptyState title={filtered ? 'No changes match these filters.' : 'No role or group changes yet.'}>
           <p>
             {filtered ? (
-              <a href={formatRoute('audit')}>Show all role and group changes.</a>
+              <>
+                Widen the day range or pick another person or source, or <a href={formatRoute('audit')}>show all role and group changes</a>.
+              </>
             ) : (
               <>
-                Role grants and group membership changes appear here as identity providers push them over SCIM or directory syncs find them.
-                Set up sources under <a href={formatRoute('sources')}>Sources</a>.
+                Group membership changes appear here as identity providers push them over SCIM or directory syncs find them; role changes
+                appear once a connection has a role map. Set up sources under <a href={formatRoute('sources')}>Sources</a>.
               </>
             )}
           </p>
@@ -87,7 +153,7 @@ function AuditTable({ events }: { events: readonly RollcallEvent[] }) {
       <table className="table">
         <thead>
           <tr>
-            <th scope="col">Time</th>
+            <th scope="col">When</th>
             <th scope="col">Who</th>
             <th scope="col">Change</th>
             <th scope="col">Source</th>
@@ -98,31 +164,33 @@ function AuditTable({ events }: { events: readonly RollcallEvent[] }) {
         <tbody>
           {events.map((e) => {
             const change = describeAuditChange(e);
+            const who = whoOf(e);
+            const diff = auditBeforeAfter(e);
             return (
               <tr key={e.seq}>
                 <td className="nowrap">
                   <Time iso={e.occurredAt} />
                 </td>
+                <td>{e.personId !== null ? <a href={personHref(e.personId)}>{who}</a> : who}</td>
                 <td>
-                  {e.personId !== null ? (
-                    <a
-                      href={formatRoute('timeline', {
-                        person: String(e.personId),
-                      })}
-                    >
-                      {e.subject ?? `Person #${e.personId}`}
-                    </a>
-                  ) : (
-                    (e.subject ?? NO_VALUE)
-                  )}
-                </td>
-                <td>
-                  <span className={`change change--${change.direction}`}>{change.summary}</span>
+                  <span className={`change change--${change.direction}`}>
+                    {change.direction === 'gained' ? '+ ' : '− '}
+                    {change.summary}
+                  </span>
                 </td>
                 <td>{e.sourceName}</td>
                 <td>{e.actor ?? <span className="muted">{NO_VALUE}</span>}</td>
-                <td className="mono small" title={`${JSON.stringify(e.before) ?? 'null'} → ${JSON.stringify(e.after) ?? 'null'}`}>
-                  {shortValue(e.before, 40)} → {shortValue(e.after, 40)}
+                <td className="small">
+                  <div className="diff" title={`${JSON.stringify(e.before) ?? 'null'} → ${JSON.stringify(e.after) ?? 'null'}`}>
+                    <span className="diff__before">
+                      <span className="visually-hidden">Before: </span>
+                      {diff.before}
+                    </span>
+                    <span className="diff__after">
+                      <span className="visually-hidden">After: </span>
+                      {diff.after}
+                    </span>
+                  </div>
                 </td>
               </tr>
             );
@@ -131,4 +199,10 @@ function AuditTable({ events }: { events: readonly RollcallEvent[] }) {
       </table>
     </div>
   );
+}
+
+/** The account's user name out of a subject such as "ann@acme.test → Admins". */
+function whoOf(e: RollcallEvent): string {
+  const subject = e.subject?.split(' → ')[0]?.trim();
+  return subject || (e.personId !== null ? `Person #${e.personId}` : NO_VALUE);
 }

@@ -47,12 +47,14 @@ export function parseRoute(hash: string): Route {
   const pathPart = q === -1 ? raw : raw.slice(0, q);
   const query = q === -1 ? '' : raw.slice(q + 1);
   const name = pathPart.replace(/^\/+/, '').replace(/\/+$/, '').toLowerCase();
-  if (!isPage(name)) return DEFAULT_ROUTE;
-  const params: Record<string, string> = {};
+  // Pages B (issue #7): a person's page, `#/people/123`, is the People page with `person=123`.
+  const person = /^people\/([1-9]\d{0,15})$/.exec(name);
+  if (!isPage(name) && !person) return DEFAULT_ROUTE;
+  const params: Record<string, string> = person ? { person: person[1]! } : {};
   for (const [key, value] of new URLSearchParams(query)) {
     if (value !== '' && !(key in params)) params[key] = value;
   }
-  return { page: name, params };
+  return { page: person ? 'people' : (name as Page), params };
 }
 
 /** Formats a route as a hash (`#/page?a=1`); undefined or empty parameters are left out. */
