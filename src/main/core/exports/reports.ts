@@ -9,7 +9,7 @@
 import { getSeatSeries } from '../../analysis/queries';
 import type { Db } from '../store/db';
 import { ACCESS_CHANGE_TYPES, type ReportName } from '../../../shared/exports-contract';
-import { boolCell, numberCell, record, textCell, timeCell, type Column } from './csv';
+import { boolCell, numberCell, record, sqlNumber, sqlRecord, sqlText, sqlTime, textCell, timeCell, type Column } from './csv';
 
 export interface ResolvedFilters {
   from: string;
@@ -86,36 +86,31 @@ const eventsReport: Report = {
       );
       params.person = f.personId;
     }
-    const names = sourceNames(db);
-    const stmt = db
-      .prepare<
-        Record<string, unknown>,
-        [
-          number,
-          string,
-          string,
-          string,
-          string,
-          string | null,
-          string | null,
-          number | null,
-          string | null,
-          string | null,
-          string | null,
-          string | null,
-          number | null,
-          string,
-          string,
-        ]
-      >(
-        `SELECT e.seq, e.occurred_at, e.observed_at, e.type, e.source_id, e.account_id, e.group_id, e.person_id, e.subject, e.actor,
-                e.before, e.after, e.exchange_id, e.prev_hash, e.hash
-           FROM events e WHERE ${where.join(' AND ')} ORDER BY e.occurred_at, e.seq`,
+    const line = sqlRecord([
+      sqlNumber('e.seq'),
+      sqlTime('e.occurred_at'),
+      sqlTime('e.observed_at'),
+      sqlText('e.type'),
+      sqlText('e.source_id'),
+      sqlText('coalesce(s.app, s.name)'),
+      sqlText('e.account_id'),
+      sqlText('e.group_id'),
+      sqlNumber('e.person_id'),
+      sqlText('e.subject'),
+      sqlText('e.actor'),
+      sqlText('e.before'),
+      sqlText('e.after'),
+      sqlNumber('e.exchange_id'),
+      sqlText('e.prev_hash'),
+      sqlText('e.hash'),
+    ]);
+    // By the occurred_at index: the rows come in its order, nothing is sorted or held.
+    yield* db
+      .prepare<Record<string, unknown>, string>(
+        `SELECT ${line} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE ${where.join(' AND ')} ORDER BY e.occurred_at, e.seq`,
       )
-      .raw(true);
-    for (const r of stmt.iterate(params)) {
-      yield `${r[0]},${timeCell(r[1])},${timeCell(r[2])},${t(r[3])},${t(r[4])},${opt(names.get(r[4]) ?? null)},${opt(r[5])},${opt(r[6])},${n(r[7])},${opt(r[8])},${opt(r[9])},${opt(r[10])},${opt(r[11])},${n(r[12])},${r[13]},${r[14]}\r\n`;
-    }
+      .pluck()
+      .iterate(params);
   },
 };
 
@@ -247,26 +242,6 @@ const offboardingReport: Report = {
 
 // -------------------------------------------------------------------------------------------------
 
-const CHANGE_OF: Record<string, string> = {
-  'role.granted': 'grant',
-  'role.revoked': 'revoke',
-  'group.member_added': 'grant',
-  'group.member_removed': 'revoke',
-};
-
-function roleOf(before: string | null, after: string | null): string | null {
-  for (const json of [after, before]) {
-    if (json === null) continue;
-    try {
-      const v = JSON.parse(json) as { role?: unknown };
-      if (typeof v.role === 'string') return v.role;
-    } catch {
-      // not JSON: no role to show
-    }
-  }
-  return null;
-}
-
 const accessChangesReport: Report = {
   name: 'access-changes',
   title: 'Access changes (roles and groups)',
@@ -301,59 +276,36 @@ const accessChangesReport: Report = {
       params.person = f.personId;
     }
     where.push(`x.type IN (${inList('type', f.types ?? ACCESS_CHANGE_TYPES, params)})`);
-    const names = sourceNames(db);
-    const groupName = db.prepare<[number], string | null>('SELECT display_name FROM groups WHERE pk = ?').pluck();
-    const person = db.prepare<[number], { id: number | null; name: string | null }>(
-      'SELECT a.person_id AS id, p.display_name AS name FROM accounts a LEFT JOIN people p ON p.id = a.person_id WHERE a.pk = ?',
-    );
-    const rows = db
-      .prepare<
-        Record<string, unknown>,
-        [
-          string,
-          number,
-          string,
-          string,
-          string | null,
-          string | null,
-          number | null,
-          string | null,
-          number | null,
-          string | null,
-          string | null,
-          string | null,
-          number | null,
-        ]
-      >(
-        `SELECT x.at, x.seq, x.type, x.source_id, e.account_id, e.subject, x.account_pk, e.group_id, x.group_pk, e.before, e.after, e.actor, e.exchange_id
-           FROM audit_events x JOIN events e ON e.seq = x.seq
+    const role = `(CASE WHEN x.type IN ('role.granted', 'role.revoked') THEN coalesce(json_extract(e.after, '$.role'), json_extract(e.before, '$.role')) END)`;
+    const change = `(CASE WHEN x.type IN ('role.granted', 'group.member_added') THEN 'grant' WHEN x.type IN ('role.revoked', 'group.member_removed') THEN 'revoke' ELSE '' END)`;
+    const line = sqlRecord([
+      sqlTime('x.at'),
+      sqlNumber('x.seq'),
+      sqlText('x.type'),
+      change,
+      sqlText('coalesce(s.app, s.name)'),
+      sqlText('x.source_id'),
+      sqlText('e.account_id'),
+      sqlText('e.subject'),
+      sqlNumber('a.person_id'),
+      sqlText('p.display_name'),
+      sqlText(role),
+      sqlText('e.group_id'),
+      sqlText('g.display_name'),
+      sqlText('e.before'),
+      sqlText('e.after'),
+      sqlText('e.actor'),
+      sqlNumber('e.exchange_id'),
+    ]);
+    // audit_events is its own index on (at, seq): rows come in order, each joined by primary keys.
+    yield* db
+      .prepare<Record<string, unknown>, string>(
+        `SELECT ${line} FROM audit_events x JOIN events e ON e.seq = x.seq LEFT JOIN sources s ON s.id = x.source_id
+           LEFT JOIN accounts a ON a.pk = x.account_pk LEFT JOIN people p ON p.id = a.person_id LEFT JOIN groups g ON g.pk = x.group_pk
           WHERE ${where.join(' AND ')} ORDER BY x.at, x.seq`,
       )
-      .raw(true);
-    for (const [at, seq, type, sourceId, accountId, subject, accountPk, groupId, groupPk, before, after, actor, exchangeId] of rows.iterate(
-      params,
-    )) {
-      const who = accountPk === null ? undefined : person.get(accountPk);
-      yield record([
-        timeCell(at),
-        n(seq),
-        t(type),
-        CHANGE_OF[type] ?? '',
-        opt(names.get(sourceId) ?? null),
-        t(sourceId),
-        opt(accountId),
-        opt(subject),
-        n(who?.id ?? null),
-        opt(who?.name ?? null),
-        opt(type.startsWith('role.') ? roleOf(before, after) : null),
-        opt(groupId),
-        opt(groupPk === null ? null : (groupName.get(groupPk) ?? null)),
-        opt(before),
-        opt(after),
-        opt(actor),
-        n(exchangeId),
-      ]);
-    }
+      .pluck()
+      .iterate(params);
   },
 };
 
