@@ -39,6 +39,12 @@ export const callNames = [
   'setRoleMap',
   'getCorrelationSettings',
   'setCorrelationSettings',
+  // Exports (issue #8)
+  'startExport',
+  'cancelExport',
+  'getExport',
+  'saveExport',
+  'verifyEventLog',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

@@ -134,6 +134,12 @@ export const exportCalls = {
       manifest: manifestSchema.nullable(),
     }),
   },
+  saveExport: {
+    summary:
+      'Desktop app: asks where to save a finished export (native dialog) and copies the CSV and its manifest there. The browser downloads instead.',
+    input: z.object({ exportId: z.string().min(1).max(100) }).strict(),
+    output: z.object({ saved: z.boolean(), path: z.string().nullable(), message: z.string() }),
+  },
   verifyEventLog: {
     summary:
       "Recomputes the event log's hash chain from genesis and runs SQLite's quick_check; progress on the push stream (verify.progress).",
