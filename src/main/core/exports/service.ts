@@ -87,7 +87,8 @@ export class ExportService {
     job.finished = runExport({
       dataDir: this.dataDir,
       outFile: path.join(dir, fileName),
-      request,
+      // the range resolved once (its defaults are "now"): the file name and the manifest agree
+      request: { ...request, filters: resolved.filters },
       signal: controller.signal,
       now: this.now,
       onProgress: (p) => {
