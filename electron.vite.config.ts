@@ -22,6 +22,8 @@ export default defineConfig({
           'directory-sync': resolve('src/main/directories/worker-entry.ts'),
           // The analyzer's own thread (src/main/analysis/worker.ts starts it).
           'analysis-worker': resolve('src/main/analysis/worker-entry.ts'),
+          // Exports (issue #8): the event-log chain check's own thread (src/main/core/exports/verify-worker.ts).
+          'chain-verify': resolve('src/main/core/exports/verify-worker-entry.ts'),
         },
       },
     },

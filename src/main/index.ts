@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, ipcMain, Menu, Notification, safeStorage, screen, shell, utilityProcess, type BrowserWindow } from 'electron';
+import { app, dialog, ipcMain, Menu, Notification, safeStorage, screen, shell, utilityProcess, type BrowserWindow } from 'electron';
 import { PUSH_CHANNEL } from '../shared/call-names';
-import type { CallName, Envelope, Settings } from '../shared/contract';
+import type { CallName, CallOutput, Envelope, Settings } from '../shared/contract';
 import { CoreClient, type FromCore, type ListenerTarget } from './core/port-protocol';
 import { selectDesktopSecretStore, withKeyFileFallback } from './core/secrets/desktop-secret-store';
 import { KEY_FILE_NAME } from './core/secrets/secret-store';
@@ -196,6 +196,21 @@ async function start(): Promise<void> {
       revealDataFolder: () => {
         revealDataFolder();
         return { revealed: true, message: `Opened the data folder in your file manager: ${dataDir}` };
+      },
+      // Exports (issue #8): the native save dialog, then a copy of the finished CSV and its manifest.
+      saveExport: async ({ exportId }) => {
+        if (!/^[0-9a-f]{24}$/.test(exportId)) throw new Error('unknown export');
+        const envelope = await core.call('getExport', { exportId });
+        if (!envelope.ok) throw new Error(envelope.error.message);
+        const job = envelope.value as CallOutput<'getExport'>;
+        if (job.state !== 'done') throw new Error(`the export is ${job.state}`);
+        const source = path.join(dataDir, 'exports', exportId, job.fileName);
+        const options = { defaultPath: job.fileName, filters: [{ name: 'CSV', extensions: ['csv'] }] };
+        const choice = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+        if (choice.canceled || !choice.filePath) return { saved: false, path: null, message: 'Not saved.' };
+        await fs.promises.copyFile(source, choice.filePath);
+        await fs.promises.copyFile(`${source}.manifest.json`, `${choice.filePath}.manifest.json`);
+        return { saved: true, path: choice.filePath, message: `Saved to ${choice.filePath} (and its manifest beside it).` };
       },
     },
     invoke: async (name, input): Promise<Envelope> => {

@@ -41,6 +41,12 @@ export const callNames = [
   'setCorrelationSettings',
   // Pages B (issue #7): the Seats page's idle billed seats
   'listIdleSeats',
+  // Exports (issue #8)
+  'startExport',
+  'cancelExport',
+  'getExport',
+  'saveExport',
+  'verifyEventLog',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

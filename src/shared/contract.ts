@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { callNames, ipcChannel, type CallName } from './call-names';
 import { SLUG_PATTERN } from './slug';
 import { analysisCalls } from './analysis-contract';
+import { exportCalls, exportPushSchemas } from './exports-contract';
 
 export { callNames, ipcChannel, type CallName };
 
@@ -543,6 +544,12 @@ export const contract = {
   ),
   // Pages B (issue #7)
   listIdleSeats: call(analysis.listIdleSeats.summary, analysis.listIdleSeats.input, analysis.listIdleSeats.output),
+  // Exports (issue #8): the schemas are in exports-contract.ts.
+  startExport: call(exportCalls.startExport.summary, exportCalls.startExport.input, exportCalls.startExport.output),
+  cancelExport: call(exportCalls.cancelExport.summary, exportCalls.cancelExport.input, exportCalls.cancelExport.output),
+  getExport: call(exportCalls.getExport.summary, exportCalls.getExport.input, exportCalls.getExport.output),
+  saveExport: call(exportCalls.saveExport.summary, exportCalls.saveExport.input, exportCalls.saveExport.output),
+  verifyEventLog: call(exportCalls.verifyEventLog.summary, exportCalls.verifyEventLog.input, exportCalls.verifyEventLog.output),
 } as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
 
 export type Contract = typeof contract;
@@ -569,6 +576,8 @@ export const pushSchema = z.discriminatedUnion('kind', [
     error: z.string().nullable(),
     baseline: z.boolean(),
   }),
+  // Exports (issue #8)
+  ...exportPushSchemas,
 ]);
 export type PushMessage = z.infer<typeof pushSchema>;
 

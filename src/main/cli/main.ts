@@ -12,6 +12,7 @@ import { startHeadless } from '../host/headless';
 import { tlsFromPaths, TlsFilesError } from '../host/tls-files';
 import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections';
 import { runDirectories, runSyncCommand } from './directories';
+import { runExportCommand, runVerifyCommand } from './export';
 import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
 
 export interface CliIo {
@@ -32,6 +33,8 @@ Commands:
   directories  Add, list, remove polled directories (Okta, Entra ID, Google Workspace)
   sync         Poll directories now
   version      Print the version
+  export       Write a compliance CSV and its manifest (events, offboarding, access-changes, seats)
+  verify       Check the event log's hash chain and the database file
 
 Options for every command:
   --data-dir DIR   Data folder (default: the OS app-data folder, or env ROLLCALL_DATA_DIR)
@@ -80,6 +83,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await runDirectories(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
       case 'sync':
         return await runSyncCommand(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
+      // Exports (issue #8)
+      case 'export':
+        return await runExportCommand(rest, io, (values) => dataDirOf(str(values, 'data-dir'), io.env));
+      case 'verify':
+        return runVerifyCommand(rest, io, (values) => dataDirOf(str(values, 'data-dir'), io.env));
       default:
         throw new UsageError(`Unknown command "${command}". Run "rollcall --help" for the list.`);
     }

@@ -21,6 +21,7 @@ import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
 import * as q from './queries';
 import { Store } from './store/store';
 import { APP_VERSION } from './version';
+import { ExportService } from './exports/service';
 
 export interface CoreOptions {
   dataDir: string;
@@ -70,6 +71,8 @@ export interface Core {
   readonly dispatch: Dispatch;
   /** People, roles, seats, deprovisioning; rules plug in with `analyzer.addRule`. */
   readonly analyzer: Analyzer;
+  /** Exports started through the API (issue #8); the dashboard's download route reads their files. */
+  readonly exports: ExportService;
   onPush(listener: (message: PushMessage) => void): () => void;
   /** Publishes a push message to every subscriber (used by the listeners and pollers). */
   push(message: PushMessage): void;
@@ -127,6 +130,9 @@ export function createCore(options: CoreOptions): Core {
     if (!c) throw new Error(`connection ${id} vanished`);
     return c;
   };
+
+  // Exports (issue #8)
+  const exportService = new ExportService(store.dataDir, (m) => push(m), now, log);
 
   const handlers: Handlers = {
     getAppInfo: () => ({
@@ -246,6 +252,20 @@ export function createCore(options: CoreOptions): Core {
     },
     // Pages B (issue #7)
     listIdleSeats: (input) => aq.listIdleSeats(store.db, input, now()),
+    // Exports (issue #8)
+    startExport: (input) => exportService.start(input),
+    cancelExport: (input) => exportService.cancel(input.exportId),
+    getExport: (input) => exportService.get(input.exportId),
+    // The desktop shell answers this itself (native save dialog); here the file is downloaded instead.
+    saveExport: (input) => {
+      exportService.files(input.exportId);
+      return {
+        saved: false,
+        path: null,
+        message: `Download the file from /api/exports/${input.exportId}/file (only the desktop app shows a save dialog)`,
+      };
+    },
+    verifyEventLog: () => exportService.verify(),
   };
 
   const push = (message: PushMessage): void => {
@@ -331,6 +351,7 @@ export function createCore(options: CoreOptions): Core {
     directorySync,
     dispatch: createDispatch(handlers, options.log),
     analyzer,
+    exports: exportService,
     onPush(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -341,6 +362,7 @@ export function createCore(options: CoreOptions): Core {
     },
     close() {
       closing = true;
+      void exportService.close();
       clearInterval(timer);
       for (const t of analysisTimers) clearInterval(t);
       analysisWorker?.terminate();
@@ -351,6 +373,7 @@ export function createCore(options: CoreOptions): Core {
     },
     async closeGracefully() {
       closing = true;
+      await exportService.close();
       clearInterval(timer);
       for (const t of analysisTimers) clearInterval(t);
       await analysisWorker?.stop();

@@ -12,7 +12,9 @@
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Core } from '../core/core';
+import { ConflictError, NotFoundError } from '../core/dispatch';
 import type { ErrorCode } from '../../shared/contract';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
 import { bearerToken, BodyTooLargeError, closeServer, listen, originOf, readBody, safeEqual } from './http-util';
@@ -122,6 +124,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       if (req.method !== 'GET') return sendError(res, 405, 'method_not_allowed', 'Use GET for the stream', { Allow: 'GET' });
       return openStream(req, res);
     }
+    // Exports (issue #8): a finished export's files, behind the same token and Host/Origin checks.
+    const download = /^\/api\/exports\/([0-9a-f]{24})\/(file|manifest)$/.exec(pathname);
+    if (download) {
+      if (req.method !== 'GET') return sendError(res, 405, 'method_not_allowed', 'Use GET to download an export', { Allow: 'GET' });
+      return sendExportFile(res, download[1]!, download[2] as 'file' | 'manifest');
+    }
     const name = pathname.slice('/api/'.length);
     if (req.method !== 'POST') {
       await drain(req);
@@ -143,6 +151,28 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const envelope = await core.dispatch(name, input);
     if (envelope.ok) return sendJson(res, 200, envelope);
     return sendJson(res, STATUS_OF[envelope.error.code], envelope);
+  }
+
+  async function sendExportFile(res: ServerResponse, id: string, which: 'file' | 'manifest'): Promise<void> {
+    let files;
+    try {
+      files = core.exports.files(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return sendError(res, 404, 'not_found', err.message);
+      if (err instanceof ConflictError) return sendError(res, 409, 'conflict', err.message);
+      throw err;
+    }
+    const file = which === 'file' ? files.csv : files.manifest;
+    const name = which === 'file' ? files.fileName : `${files.fileName}.manifest.json`;
+    const size = fs.statSync(file).size;
+    res.writeHead(200, {
+      ...COMMON_HEADERS,
+      'Content-Type': which === 'file' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}"`,
+      'Content-Length': String(size),
+      'Cache-Control': 'no-store',
+    });
+    await pipeline(fs.createReadStream(file), res);
   }
 
   function openStream(req: IncomingMessage, res: ServerResponse): void {

@@ -63,6 +63,7 @@ export function pickTransport(): Transport {
   window.addEventListener('hashchange', () => {
     if (window.location.hash.includes('token=')) token = takeTokenFromLocation() ?? token;
   });
+  currentToken = () => token;
   return createHttpTransport({
     getToken: () => token,
     onStreamState: (state) => {
@@ -70,4 +71,11 @@ export function pickTransport(): Transport {
       for (const listener of [...streamListeners]) listener(state);
     },
   });
+}
+
+// Exports (issue #8): file downloads need the dashboard token in a header (never in a URL).
+let currentToken: (() => string | null) | null = null;
+/** The dashboard token this page uses (HTTP transport only; null in the desktop app). */
+export function dashboardToken(): string | null {
+  return currentToken?.() ?? null;
 }

@@ -3,6 +3,7 @@ import { useCall, usePush } from '../api';
 import { formatCount } from '../lib/format';
 import { formatRoute } from '../store/route';
 import { getStreamState, onStreamState, type StreamState } from '../transport';
+import { ExportButton } from './ExportDialog';
 
 const STREAM_LABELS: Record<StreamState, string> = {
   connecting: 'Connecting…',
@@ -66,6 +67,8 @@ export function Header({ onSkip }: { onSkip: () => void }) {
         Rollcall
       </a>
       <div className="app-header__status">
+        {/* Exports (issue #8) */}
+        <ExportButton report="events" />
         <StreamIndicator />
         <HighAlertBadge />
       </div>

@@ -5,6 +5,7 @@ import { PageHeader } from '../components/PageHeader';
 import { SettingsData } from '../components/SettingsData';
 import { SettingsDesktop } from '../components/SettingsDesktop';
 import { SettingsListener } from '../components/SettingsListener';
+import { SettingsIntegrity } from '../components/SettingsIntegrity';
 import { ErrorMessage, Loading } from '../components/Status';
 import { THEME_OPTIONS } from '../lib/theme';
 import { appStore, useAppStore } from '../store/hooks';
@@ -58,6 +59,8 @@ function OtherSettings() {
       <SettingsDesktop host={host} settings={settings} onSaved={onSaved} />
       <SettingsListener host={host} settings={settings} scimOrigin={info.data.scimOrigin} onSaved={onSaved} />
       <SettingsData dataDir={info.data.dataDir} />
+      {/* Exports (issue #8) */}
+      <SettingsIntegrity />
       <AppInfo info={info.data} />
     </>
   );
