@@ -12,6 +12,7 @@ import { startHeadless } from '../host/headless';
 import { tlsFromPaths, TlsFilesError } from '../host/tls-files';
 import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections';
 import { runDirectories, runSyncCommand } from './directories';
+import { runDemo } from './demo';
 import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
 
 export interface CliIo {
@@ -32,6 +33,7 @@ Commands:
   directories  Add, list, remove polled directories (Okta, Entra ID, Google Workspace)
   sync         Poll directories now
   version      Print the version
+  demo         A simulated organisation with live changes, served like serve (start here)
 
 Options for every command:
   --data-dir DIR   Data folder (default: the OS app-data folder, or env ROLLCALL_DATA_DIR)
@@ -80,6 +82,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await runDirectories(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
       case 'sync':
         return await runSyncCommand(rest, io, { openStore: (values) => Store.open(dataDirOf(str(values, 'data-dir'), io.env)) });
+      case 'demo':
+        return await runDemo(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}". Run "rollcall --help" for the list.`);
     }
