@@ -47,6 +47,8 @@ export interface Demo {
   readonly dashboardUrl: string;
   /** How long the history took to seed (ms). */
   readonly seedMs: number;
+  /** When the clock went live (ms since the epoch): events before are the simulated history. */
+  readonly liveAt: number;
   readonly churn: ChurnStats;
   /** Stops the churn, then every server (Rollcall's and the fakes). */
   stop(): Promise<void>;
@@ -136,8 +138,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     let step: Promise<void> = Promise.resolve();
     let stopped = false;
     const interval = options.churnIntervalMs ?? null;
+    const liveAt = Date.now();
+    simulation.startLive(interval ?? 3000);
     if (interval !== null) {
-      simulation.liveSyncDelayMs = Math.max(200, Math.round(interval / 5));
       const loop = () => {
         if (stopped) return;
         step = simulation
@@ -158,6 +161,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       scimUrl,
       dashboardUrl: started.dashboardUrl,
       seedMs,
+      liveAt,
       churn: simulation.churn,
       stop() {
         stopping ??= (async () => {

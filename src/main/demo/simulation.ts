@@ -688,7 +688,7 @@ export class Simulation {
     const jiraAuthDay = Math.max(4, Math.round(days * 0.8));
     this.scheduleIncidents(dayStart, layoffDay, jiraAuthDay, threshold, days);
     // The last hours: leavers whose apps are deprovisioned only in the live part.
-    this.scheduleLiveTail();
+    this.scheduleLiveTail(end);
 
     // --- every day: joiners, movers, leavers; syncs and rule ticks every six hours
     let dayFactor = 1;
@@ -828,21 +828,37 @@ export class Simulation {
   }
 
   /**
-   * Leavers of the last hours whose app deprovisioning is still to come, in real time after the
-   * demo starts: one whose offboarding gap is already open (closed a minute in), one that crosses
-   * the 4 h SLA a couple of minutes in (opened live) and is closed a few minutes later.
+   * Leavers of the last hours whose Slack deprovisioning comes only in the live part (startLive):
+   * one whose offboarding gap is already open when the demo goes live (closed a few steps in), one
+   * whose gap opens a minute or so into the live part (the 4 h SLA passes) and is closed later.
    */
-  private scheduleLiveTail(): void {
-    const liveStart = Date.now();
+  private scheduleLiveTail(end: number): void {
     const pool = () => this.activePeople((p) => p.apps.get('slack')?.active === true && p.okta !== null && p.entra === null);
-    this.queue.push(liveStart - 6 * HOUR, 'leaver (deprovisioned live, late)', () => {
+    const slackLater = (p: Person, crossesAt: number | null) => {
+      this.liveTail.push({ person: p, crossesAt });
+      return (key: AppKey) => (key === 'slack' ? null : this.between(5 * MIN, 30 * MIN));
+    };
+    this.queue.push(end - 6 * HOUR, 'leaver (gap open at go-live)', () => {
       const p = this.f.pick(pool());
-      this.leave(p, (key) => (key === 'slack' ? liveStart + 60_000 - this.now() : 20 * MIN));
+      this.leave(p, slackLater(p, null));
     });
-    this.queue.push(liveStart - 4 * HOUR + 90_000, 'leaver (gap opens live)', () => {
+    this.queue.push(end - 4 * HOUR + 3 * MIN, 'leaver (gap opens live)', () => {
       const p = this.f.pick(pool());
-      this.leave(p, (key) => (key === 'slack' ? liveStart + 6 * MIN - this.now() : 20 * MIN));
+      this.leave(p, slackLater(p, end + 3 * MIN));
     });
+  }
+
+  /** Leavers whose Slack account is deprovisioned late, in the live part; `crossesAt`: when their SLA passes (null: before go-live). */
+  readonly liveTail: { person: Person; crossesAt: number | null }[] = [];
+
+  /** Going live: the late deprovisions are queued in real time, after their gap has been seen open. */
+  startLive(intervalMs: number): void {
+    this.liveSyncDelayMs = Math.max(200, Math.round(intervalMs / 5));
+    const now = Date.now();
+    for (const t of this.liveTail) {
+      const at = t.crossesAt === null ? now + 8 * intervalMs : Math.max(t.crossesAt, now) + Math.max(2 * MIN, 12 * intervalMs);
+      this.queue.push(at, 'late deprovision slack', () => this.setActive(t.person, 'slack', false));
+    }
   }
 
   eventCount(): number {
@@ -903,6 +919,10 @@ export class Simulation {
     }
     // The directories' changes reach Rollcall at once (as with event hooks), then the apps follow.
     await this.runDue();
+    // The rules' time-based checks every step (the core's own timer runs them once a minute): an
+    // SLA that passes shows up within a step.
+    await this.d.core.analyzer.runUntilIdle();
+    this.d.core.analyzer.tick();
   }
 }
 

@@ -88,8 +88,26 @@ describe('rollcall demo (built CLI, as npm run demo runs it)', () => {
     const dir = path.join(tmpDataDir(), 'demo');
     const child = spawn(
       process.execPath,
-      [BIN, 'demo', '--people', '60', '--history-days', '7', '--scim-port', '0', '--ui-port', '0', '--churn-interval', '0.3', '--data-dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'ROLLCALL_UI_TOKEN')) },
+      [
+        BIN,
+        'demo',
+        '--people',
+        '60',
+        '--history-days',
+        '7',
+        '--scim-port',
+        '0',
+        '--ui-port',
+        '0',
+        '--churn-interval',
+        '0.3',
+        '--data-dir',
+        dir,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'ROLLCALL_UI_TOKEN')),
+      },
     );
     let out = '';
     let err = '';

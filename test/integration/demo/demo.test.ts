@@ -192,6 +192,26 @@ describe('rollcall demo (200 people, 30 days, live churn)', () => {
     expect(demo.churn.ticks).toBeGreaterThan(0);
   });
 
+  it('closes, live, an offboarding gap the history left open: the late deprovision comes after go-live', async () => {
+    const tail = demo.simulation.liveTail.find((t) => t.crossesAt === null)!;
+    expect(tail).toBeDefined();
+    const found = await api<{ items: { id: number; primaryEmail: string | null }[] }>('searchPeople', { query: tail.person.email });
+    const personId = found.items.find((p) => p.primaryEmail === tail.person.email)!.id;
+    type Gap = { status: string; openedAt: string; resolvedAt: string | null; sourceId: string };
+    const deadline = Date.now() + 15_000;
+    let gaps: Gap[];
+    for (;;) {
+      gaps = (await api<{ items: Gap[] }>('listAlerts', { personId, rule: 'offboarding_gap', limit: 10 })).items;
+      if ((gaps.length > 0 && gaps.every((g) => g.status === 'resolved')) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const slack = gaps.find((g) => g.sourceId === demo.simulation.connectionIds.slack)!;
+    expect(slack).toBeDefined();
+    expect(slack.status).toBe('resolved');
+    expect(Date.parse(slack.openedAt)).toBeLessThan(demo.liveAt);
+    expect(Date.parse(slack.resolvedAt!)).toBeGreaterThanOrEqual(demo.liveAt);
+  });
+
   it('stop closes every server it started (Rollcall and the fakes)', async () => {
     const urls = [
       new URL(demo.dashboardUrl).origin,
