@@ -94,7 +94,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   let graph: FakeGraph | undefined;
   let jiraApp: ScimApp | undefined;
   let host: Headless | undefined;
+  let simulation: Simulation | undefined;
   const closeAll = async () => {
+    simulation?.close();
     await host?.close();
     await Promise.all([okta?.close(), graph?.close(), jiraApp?.close()]);
   };
@@ -117,7 +119,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
     host.core.store.setSetting(SCIM_ORIGIN_SETTING, host.scim.origin);
     const scimUrl = `${host.scim.origin}/scim/v2`;
-    const simulation = new Simulation({
+    const sim = new Simulation({
       core: host.core,
       clock,
       okta,
@@ -127,23 +129,24 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       seed: options.seed ?? 20_260_101,
       log: (m) => progress(m),
     });
-    await simulation.runHistory({ people, days, progress, signal: options.signal });
+    simulation = sim;
+    await sim.runHistory({ people, days, progress, signal: options.signal });
     clock.goLive();
     // From here on, the directories are also polled on their schedule (as in `serve`).
     host.core.directorySync.start();
     const seedMs = performance.now() - t0;
-    progress(`history ready in ${(seedMs / 1000).toFixed(1)} s: ${simulation.eventCount()} events`);
+    progress(`history ready in ${(seedMs / 1000).toFixed(1)} s: ${sim.eventCount()} events`);
 
     let timer: NodeJS.Timeout | undefined;
     let step: Promise<void> = Promise.resolve();
     let stopped = false;
     const interval = options.churnIntervalMs ?? null;
     const liveAt = Date.now();
-    simulation.startLive(interval ?? 3000);
+    sim.startLive(interval ?? 3000);
     if (interval !== null) {
       const loop = () => {
         if (stopped) return;
-        step = simulation
+        step = sim
           .churnStep(interval)
           .catch((err: unknown) => progress(`demo: churn step failed: ${err instanceof Error ? err.message : String(err)}`))
           .finally(() => {
@@ -156,13 +159,13 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     let stopping: Promise<void> | undefined;
     return {
       host: started,
-      simulation,
+      simulation: sim,
       dataDir: options.dataDir,
       scimUrl,
       dashboardUrl: started.dashboardUrl,
       seedMs,
       liveAt,
-      churn: simulation.churn,
+      churn: sim.churn,
       stop() {
         stopping ??= (async () => {
           stopped = true;

@@ -3,6 +3,8 @@
  * shaped the way Okta and Entra ID send them (see ../../../docs and the shared IdP notes): a POST to
  * create, PATCH to change roles or attributes, PATCH active=false to deprovision.
  */
+import http from 'node:http';
+
 export interface ScimUserInput {
   email: string;
   first: string;
@@ -28,6 +30,8 @@ export class ScimStatusError extends Error {
 }
 
 export class ScimPusher {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+
   constructor(
     /** `{origin}/scim/v2/{slug}` */
     private readonly base: string,
@@ -36,25 +40,38 @@ export class ScimPusher {
     private readonly style: 'okta' | 'entra',
   ) {}
 
-  private async send(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | null }> {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        accept: 'application/scim+json',
-        ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
-        'user-agent': this.style === 'okta' ? 'Okta SCIM Client 1.0.0 (Rollcall demo)' : 'Azure AD SCIM Client (Rollcall demo)',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  private send(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | null }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const url = new URL(`${this.base}${path}`);
+    // node:http with a keep-alive agent: the same wire requests as fetch, at a fraction of its cost
+    // on the thread the SCIM listener shares with the demo.
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            accept: 'application/scim+json',
+            ...(payload === undefined ? {} : { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(payload) }),
+            'user-agent': this.style === 'okta' ? 'Okta SCIM Client 1.0.0 (Rollcall demo)' : 'Azure AD SCIM Client (Rollcall demo)',
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: parseJson(Buffer.concat(chunks).toString('utf8')) }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
     });
-    const text = await res.text();
-    let json: Record<string, unknown> | null;
-    try {
-      json = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-    } catch {
-      json = null;
-    }
-    return { status: res.status, json };
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 
   private async expect(method: string, path: string, body: unknown, ok: number[]): Promise<Record<string, unknown> | null> {
@@ -109,5 +126,13 @@ export class ScimPusher {
   async setActive(id: string, active: boolean): Promise<void> {
     if (this.style === 'entra') await this.patch(id, [{ op: 'Replace', path: 'active', value: active ? 'True' : 'False' }]);
     else await this.patch(id, [{ op: 'replace', value: { active } }]);
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | null {
+  try {
+    return text ? (JSON.parse(text) as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }

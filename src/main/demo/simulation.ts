@@ -215,6 +215,11 @@ export class Simulation {
     };
   }
 
+  /** Closes the IdPs' keep-alive connections to the SCIM listener. */
+  close(): void {
+    for (const key of APP_KEYS) this.pushers[key]?.close();
+  }
+
   /** Where the fake IdPs and the fake Jira API listen. */
   get fakeUrls(): { okta: string; graph: string; jira: string } {
     return { okta: this.d.okta.url, graph: this.d.graph.url, jira: this.d.jiraApp.origin };
@@ -368,16 +373,22 @@ export class Simulation {
     }
   }
 
-  /** Schedules a sync of the directories a change touched, a few minutes on (once per burst). */
-  private requestSync(p: Person, delay = 4 * MIN): void {
+  /**
+   * Schedules a sync of the directories a change touched: in the history at the next even hour (the
+   * directories are polled every two hours; polls with nothing to read are skipped — they would
+   * change nothing Rollcall records — and every directory syncs twice a day anyway), in the live
+   * part within a fraction of a churn step. Returns when it runs.
+   */
+  private requestSync(p: Person): number {
+    const live = this.d.clock.live;
+    const at = live ? this.now() + this.liveSyncDelayMs : Math.ceil((this.now() + MIN) / (2 * HOUR)) * 2 * HOUR;
     for (const kind of ['okta', 'entra'] as const) {
       if ((kind === 'okta' ? p.okta : p.entra) === null) continue;
-      const live = this.d.clock.live;
-      const at = this.now() + (live ? this.liveSyncDelayMs : delay);
-      if (this.pendingSync[kind] >= this.now() && this.pendingSync[kind] <= at + (live ? 0 : 10 * MIN)) continue;
+      if (this.pendingSync[kind] >= this.now() && this.pendingSync[kind] <= at) continue;
       this.pendingSync[kind] = at;
       this.queue.push(at, `sync ${kind}`, () => this.sync(kind));
     }
+    return at;
   }
 
   async sync(kind: 'okta' | 'entra', full = false): Promise<void> {
@@ -473,10 +484,11 @@ export class Simulation {
   join(appDelay: () => number): Person {
     const p = this.newPerson();
     this.joinDirectories(p);
-    this.requestSync(p, 3 * MIN);
+    // The apps are assigned once the directory knows the joiner (no app account without its person).
+    const synced = this.requestSync(p);
     for (const key of APP_KEYS) {
       if (!this.eligible(p, key)) continue;
-      const at = this.pushAt(key, this.now() + appDelay());
+      const at = this.pushAt(key, synced + appDelay());
       this.queue.push(at, `provision ${key}`, () => this.provision(p, key));
     }
     return p;
@@ -491,7 +503,7 @@ export class Simulation {
     p.left = true;
     if (p.okta) this.d.okta.deactivate(p.okta);
     if (p.entra) this.d.graph.directory.disable(p.entra);
-    this.requestSync(p, 2 * MIN);
+    this.requestSync(p);
     for (const key of p.apps.keys()) {
       const delay = delayOf(key);
       if (delay === null) continue;
@@ -501,7 +513,7 @@ export class Simulation {
       this.queue.push(this.now() + deleteAfter, 'delete from directory', () => {
         if (p.okta) this.d.okta.deleteUser(p.okta);
         if (p.entra) this.d.graph.directory.softDelete(p.entra);
-        this.requestSync(p, 10 * MIN);
+        this.requestSync(p);
       });
     }
   }
@@ -523,7 +535,7 @@ export class Simulation {
       this.d.graph.directory.removeMember(this.entraGroups.get(from)!, p.entra);
       this.d.graph.directory.addMember(this.entraGroups.get(to)!, p.entra);
     }
-    this.requestSync(p, 5 * MIN);
+    this.requestSync(p);
     for (const key of APP_KEYS) {
       const at = this.pushAt(key, this.now() + appDelay());
       const has = p.apps.get(key)?.active === true;
@@ -723,18 +735,18 @@ export class Simulation {
           });
       }
       // Everyone who still works here signs in now and then (Okta's lastLogin); idle people do not.
-      if (d % 14 === 0) {
+      if (d % 28 === 0) {
         this.queue.push(day + 7 * HOUR, 'sign-ins', async () => {
           for (const p of this.activePeople((x) => x.okta !== null && !x.idle)) okta.signIn(p.okta!);
           await this.sync('okta', true);
         });
       }
+      // The IdPs' provisioning cycles read each app now and then (here: daily).
+      this.queue.push(day + 6 * HOUR, 'cycle', () => this.provisioningCycle());
       for (let h = 0; h < 24; h += 12) {
         this.queue.push(day + h * HOUR, 'sync okta', () => this.sync('okta'));
         this.queue.push(day + h * HOUR + 2 * MIN, 'sync entra', () => this.sync('entra'));
         this.queue.push(day + h * HOUR + 5 * MIN, 'analysis', () => this.analyse());
-        // The IdPs' provisioning cycles read each app (Entra ID every 40 min, Okta's imports less often).
-        this.queue.push(day + h * HOUR + 30 * MIN, 'cycle', () => this.provisioningCycle());
       }
       await this.runUntil(Math.min(day + DAY, end), options.signal);
       if (d % 10 === 0 || d === days) progress(`history: day ${d}/${days}, ${this.eventCount()} events`);
