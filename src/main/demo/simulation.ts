@@ -376,7 +376,7 @@ export class Simulation {
   /**
    * Schedules a sync of the directories a change touched: in the history at the next even hour (the
    * directories are polled every two hours; polls with nothing to read are skipped — they would
-   * change nothing Rollcall records — and every directory syncs twice a day anyway), in the live
+   * change nothing Rollcall records — and every directory syncs daily anyway), in the live
    * part within a fraction of a churn step. Returns when it runs.
    */
   private requestSync(p: Person): number {
@@ -743,11 +743,11 @@ export class Simulation {
       }
       // The IdPs' provisioning cycles read each app now and then (here: daily).
       this.queue.push(day + 6 * HOUR, 'cycle', () => this.provisioningCycle());
-      for (let h = 0; h < 24; h += 12) {
-        this.queue.push(day + h * HOUR, 'sync okta', () => this.sync('okta'));
-        this.queue.push(day + h * HOUR + 2 * MIN, 'sync entra', () => this.sync('entra'));
-        this.queue.push(day + h * HOUR + 5 * MIN, 'analysis', () => this.analyse());
-      }
+      // Every directory syncs at least daily (well inside the silent-source limit of 3 × 12 h);
+      // the rules' time-based checks run twice a day.
+      this.queue.push(day, 'sync okta', () => this.sync('okta'));
+      this.queue.push(day + 2 * MIN, 'sync entra', () => this.sync('entra'));
+      for (const h of [0, 12]) this.queue.push(day + h * HOUR + 5 * MIN, 'analysis', () => this.analyse());
       await this.runUntil(Math.min(day + DAY, end), options.signal);
       if (d % 10 === 0 || d === days) progress(`history: day ${d}/${days}, ${this.eventCount()} events`);
     }
