@@ -212,6 +212,21 @@ describe('rollcall demo (200 people, 30 days, live churn)', () => {
     expect(Date.parse(slack.resolvedAt!)).toBeGreaterThanOrEqual(demo.liveAt);
   });
 
+  it('fails a deprovisioning live (the fake Jira answers 500 through the relay) and clears it on the retry', async () => {
+    type Failed = { status: string; openedAt: string; resolvedAt: string | null };
+    const deadline = Date.now() + 20_000;
+    let live: Failed[];
+    for (;;) {
+      const all = (await api<{ items: Failed[] }>('listAlerts', { rule: 'deprovision_failed', limit: 100 })).items;
+      live = all.filter((a) => Date.parse(a.openedAt) >= demo.liveAt);
+      if (live.some((a) => a.status === 'resolved') || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(demo.churn.failedDeprovisions).toBeGreaterThan(0);
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.some((a) => a.status === 'resolved' && Date.parse(a.resolvedAt!) > Date.parse(a.openedAt))).toBe(true);
+  });
+
   it('stop closes every server it started (Rollcall and the fakes)', async () => {
     const urls = [
       new URL(demo.dashboardUrl).origin,
