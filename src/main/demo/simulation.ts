@@ -630,7 +630,7 @@ export class Simulation {
     const seeded = okta.seed({
       groups: DEPARTMENT_NAMES.map((d) => ({ profile: { name: d, description: `Everyone in ${d}` } })),
       users: oktaPeople.map((p) => {
-        p.idle = this.rand() < 0.04;
+        p.idle = this.rand() < 0.025;
         const lastLogin = p.idle ? start - this.between(40, 80) * DAY : start - this.between(0, 3) * DAY;
         return { status: 'ACTIVE' as const, profile: this.oktaProfile(p), lastLogin };
       }),
