@@ -90,7 +90,6 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
   const uiPort = parsePort(str(values, 'ui-port'), '--ui-port', 8620);
   const dataDir = demoFolder(values, io.env);
 
-  io.stderr(`rollcall demo: simulated data goes to ${dataDir}`);
   // Ctrl-C while the history is being seeded stops the seeding and closes what was started.
   const seeding = new AbortController();
   let stopSignal: string | null = null;

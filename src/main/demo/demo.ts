@@ -87,6 +87,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const progress = options.progress ?? (() => undefined);
   const t0 = performance.now();
   prepareDemoFolder(options.dataDir);
+  progress(`simulated data goes to ${options.dataDir}`);
 
   const clock = new DemoClock(Date.now() - days * 86_400_000);
   const fakeNow = () => clock.ms();

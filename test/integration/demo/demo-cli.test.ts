@@ -36,6 +36,7 @@ describe('rollcall demo: the data folder', () => {
     const t = io();
     expect(await runCli(['demo', '--data-dir', dir, '--scim-port', '0', '--ui-port', '0'], t.io)).toBe(1);
     expect(t.err.join('\n')).toMatch(/is not empty and is not a demo folder/);
+    expect(t.err.join('\n')).not.toMatch(/simulated data goes to/);
     expect(t.out).toEqual([]);
     expect(listing(dir)).toEqual(before);
     expect(fs.readFileSync(path.join(dir, 'rollcall.db')).equals(dbBefore)).toBe(true);
