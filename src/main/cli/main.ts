@@ -13,6 +13,7 @@ import { tlsFromPaths, TlsFilesError } from '../host/tls-files';
 import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections';
 import { runDirectories, runSyncCommand } from './directories';
 import { runExportCommand, runVerifyCommand } from './export';
+import { runDemo } from './demo';
 import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
 
 export interface CliIo {
@@ -35,6 +36,7 @@ Commands:
   version      Print the version
   export       Write a compliance CSV and its manifest (events, offboarding, access-changes, seats)
   verify       Check the event log's hash chain and the database file
+  demo         A simulated organisation with live changes, served like serve (start here)
 
 Options for every command:
   --data-dir DIR   Data folder (default: the OS app-data folder, or env ROLLCALL_DATA_DIR)
@@ -88,6 +90,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await runExportCommand(rest, io, (values) => dataDirOf(str(values, 'data-dir'), io.env));
       case 'verify':
         return runVerifyCommand(rest, io, (values) => dataDirOf(str(values, 'data-dir'), io.env));
+      case 'demo':
+        return await runDemo(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}". Run "rollcall --help" for the list.`);
     }

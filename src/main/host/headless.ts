@@ -17,6 +17,13 @@ export interface HeadlessOptions {
   uiPort: number;
   uiToken?: string;
   staticDir?: string;
+  /**
+   * For `rollcall demo`: the clock of the core and the SCIM listener (its simulated history, then
+   * real time), and directory syncs on this thread (a clock cannot cross to a worker) that it
+   * starts itself. Default: the system clock, syncs on worker threads on their schedule.
+   */
+  now?: () => Date;
+  scheduleDirectories?: boolean;
 }
 
 export interface Headless {
@@ -35,10 +42,17 @@ export function newDashboardToken(): string {
 
 export async function startHeadless(options: HeadlessOptions): Promise<Headless> {
   const token = options.uiToken ?? newDashboardToken();
-  const core = createCore({ dataDir: options.dataDir, host: 'headless', analysisOnWorker: true });
+  const core = createCore({
+    dataDir: options.dataDir,
+    host: 'headless',
+    analysisOnWorker: true,
+    now: options.now,
+    syncOnWorker: options.now === undefined ? undefined : false,
+    scheduleDirectories: options.scheduleDirectories,
+  });
   let scim: ScimServer | undefined;
   try {
-    scim = await startScimServer({ core, host: options.scimHost, port: options.scimPort, tls: options.scimTls });
+    scim = await startScimServer({ core, host: options.scimHost, port: options.scimPort, tls: options.scimTls, now: options.now });
     const dashboard = await startDashboardServer({
       core,
       token,

@@ -39,6 +39,11 @@ export interface ScimServerOptions {
   port: number;
   /** PEM certificate (chain, leaf first) and private key: serve https (TLS 1.2+) instead of http. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * The clock that stamps each request (its exchange row and the events it writes); default the
+   * system clock. `rollcall demo` passes its simulated clock while it replays months of history.
+   */
+  now?: () => Date;
 }
 
 export interface ScimServer {
@@ -82,6 +87,7 @@ export function serviceProviderConfig(base: string): JsonObject {
 
 export async function startScimServer(options: ScimServerOptions): Promise<ScimServer> {
   const { core } = options;
+  const clock = options.now ?? (() => new Date());
   const store = core.store;
   const resources = new ScimResources(store);
   const exchanges = new ExchangeLog(store);
@@ -116,7 +122,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
-    const receivedAt = new Date().toISOString();
+    const receivedAt = clock().toISOString();
     const method = (req.method ?? 'GET').toUpperCase();
     let url: URL;
     try {
@@ -455,7 +461,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     const slug = /^\/scim\/v2\/([^/]+)/.exec(target.pathname)?.[1];
     const start: ExchangeStart = {
       connectionId: slug === undefined ? null : (slugOwner.get(safeDecode(slug) ?? slug)?.id ?? null),
-      receivedAt: new Date().toISOString(),
+      receivedAt: clock().toISOString(),
       method: line[1]!,
       path: target.pathname.slice(0, 2048),
       query: target.search ? target.search.slice(1, 8192) : null,
