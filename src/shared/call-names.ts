@@ -39,6 +39,9 @@ export const callNames = [
   'setRoleMap',
   'getCorrelationSettings',
   'setCorrelationSettings',
+  // Timeline and Dashboard (issue #7, ui-a)
+  'getEvent',
+  'getSourceHealth',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

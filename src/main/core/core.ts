@@ -21,6 +21,8 @@ import { KeyFileSecretStore, type SecretStore } from './secrets/secret-store';
 import * as q from './queries';
 import { Store } from './store/store';
 import { APP_VERSION } from './version';
+// Timeline and Dashboard (issue #7, ui-a)
+import * as uq from './ui-queries';
 
 export interface CoreOptions {
   dataDir: string;
@@ -244,6 +246,9 @@ export function createCore(options: CoreOptions): Core {
       analyzer.setCorrelationSettings(parsed.data);
       return analyzer.getCorrelationSettings();
     },
+    // Timeline and Dashboard (issue #7, ui-a)
+    getEvent: (input) => uq.getEvent(store.db, input.seq),
+    getSourceHealth: () => uq.getSourceHealth(store.db, now()),
   };
 
   const push = (message: PushMessage): void => {
