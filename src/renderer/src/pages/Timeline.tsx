@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { api, useCall, usePagedList, usePush } from '../api';
 import { EventDrawer } from '../components/EventDrawer';
@@ -25,7 +25,7 @@ const EVENT_TYPES = eventTypeSchema.options;
 
 export function TimelinePage() {
   const route = useAppStore(selectRoute);
-  const filters = timelineFilters(route.params);
+  const filters = useMemo(() => timelineFilters(route.params), [route.params]);
   const query = timelineQuery(filters);
   const key = JSON.stringify(query);
   const list = usePagedList<RollcallEvent>(key, (cursor) =>
@@ -71,32 +71,35 @@ export function TimelinePage() {
     if (wantMore) list.loadMore();
   });
 
-  const setParams = (params: Record<string, string | undefined>): void => navigate(appStore, 'timeline', { ...route.params, ...params });
-  const openEvent = (seq: number): void => setParams({ event: String(seq) });
+  const setParams = useCallback(
+    (params: Record<string, string | undefined>): void => navigate(appStore, 'timeline', { ...route.params, ...params }),
+    [route.params],
+  );
   const closeEvent = (): void => {
     const seq = openSeq;
     setParams({ event: undefined });
     // Back to the row the drawer was opened from (when it is still drawn).
     requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-seq="${seq}"]`)?.focus());
   };
-
   const onRowKey = (e: KeyboardEvent<HTMLButtonElement>, index: number): void => {
-    const step =
-      e.key === 'ArrowDown'
-        ? 1
-        : e.key === 'ArrowUp'
-          ? -1
-          : e.key === 'Home'
-            ? -index
-            : e.key === 'End'
-              ? list.items.length - 1 - index
-              : 0;
+    const last = list.items.length - 1;
+    const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : e.key === 'Home' ? -index : e.key === 'End' ? last - index : 0;
     if (step === 0) return;
     e.preventDefault();
-    const target = Math.max(0, Math.min(list.items.length - 1, index + step));
+    const target = Math.max(0, Math.min(last, index + step));
     virtualizer.scrollToIndex(target, { align: 'auto' });
     requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${target}"] button`)?.focus());
   };
+  // Rows are memoised and get stable handlers that call the latest ones, so a scroll frame renders
+  // only the rows that came into view.
+  const latest = useRef({ open: (seq: number) => setParams({ event: String(seq) }), key: onRowKey });
+  useLayoutEffect(() => {
+    latest.current = { open: (seq: number) => setParams({ event: String(seq) }), key: onRowKey };
+  });
+  const [rowHandlers] = useState<RowHandlers>(() => ({
+    open: (seq) => latest.current.open(seq),
+    key: (e, index) => latest.current.key(e, index),
+  }));
 
   const filtered = hasFilters(filters);
   return (
@@ -159,7 +162,7 @@ export function TimelinePage() {
                     aria-posinset={row.index + 1}
                   >
                     {e ? (
-                      <EventRow event={e} selected={e.seq === openSeq} onOpen={openEvent} onKeyDown={(k) => onRowKey(k, row.index)} />
+                      <EventRow event={e} index={row.index} selected={e.seq === openSeq} handlers={rowHandlers} />
                     ) : list.moreError ? (
                       <div className="tl-more" role="alert">
                         Could not load more: {list.moreError}{' '}
@@ -185,16 +188,21 @@ export function TimelinePage() {
   );
 }
 
-function EventRow({
+interface RowHandlers {
+  open(seq: number): void;
+  key(e: KeyboardEvent<HTMLButtonElement>, index: number): void;
+}
+
+const EventRow = memo(function EventRow({
   event: e,
+  index,
   selected,
-  onOpen,
-  onKeyDown,
+  handlers,
 }: {
   event: RollcallEvent;
+  index: number;
   selected: boolean;
-  onOpen: (seq: number) => void;
-  onKeyDown: (e: KeyboardEvent<HTMLButtonElement>) => void;
+  handlers: RowHandlers;
 }) {
   return (
     <button
@@ -203,8 +211,8 @@ function EventRow({
       data-seq={e.seq}
       data-testid="timeline-row"
       aria-current={selected ? 'true' : undefined}
-      onClick={() => onOpen(e.seq)}
-      onKeyDown={onKeyDown}
+      onClick={() => handlers.open(e.seq)}
+      onKeyDown={(k) => handlers.key(k, index)}
     >
       <span className="tl-cell nowrap">
         <Time iso={e.occurredAt} />
@@ -217,9 +225,9 @@ function EventRow({
       <span className="tl-cell muted">{e.actor ?? NO_VALUE}</span>
     </button>
   );
-}
+});
 
-function TimelineFilters({
+const TimelineFilters = memo(function TimelineFilters({
   filters,
   onChange,
 }: {
@@ -279,16 +287,14 @@ function TimelineFilters({
       ) : null}
     </div>
   );
-}
+});
 
 /** A search box for a person: suggestions from searchPeople; picking one filters by them. */
 function PersonPicker({ onPick }: { onPick: (id: number) => void }) {
   const [text, setText] = useState('');
   const query = useDebouncedValue(text.trim(), 250);
-  const found = useCall('searchPeople', { limit: 8, query: query || undefined }, [query]);
-  const options = query ? (found.data?.items ?? []) : [];
-  const label = (p: { id: number; displayName: string | null; primaryEmail: string | null }): string =>
-    `${p.displayName ?? p.primaryEmail ?? 'Person'}${p.primaryEmail && p.displayName ? ` <${p.primaryEmail}>` : ''} · #${p.id}`;
+  const [options, setOptions] = useState<readonly PersonOption[]>([]);
+  const shown = query ? options : [];
   return (
     <label className="field">
       <span className="field__label">Person</span>
@@ -304,16 +310,37 @@ function PersonPicker({ onPick }: { onPick: (id: number) => void }) {
           else setText(value);
         }}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && options[0]) onPick(options[0].id);
+          if (e.key === 'Enter' && shown[0]) onPick(shown[0].id);
         }}
       />
+      {/* Asks only once something is typed. */}
+      {query ? <PeopleSearch query={query} onFound={setOptions} /> : null}
       <datalist id="timeline-people">
-        {options.map((p) => (
-          <option key={p.id} value={label(p)} />
+        {shown.map((p) => (
+          <option key={p.id} value={personLabel(p)} />
         ))}
       </datalist>
     </label>
   );
+}
+
+interface PersonOption {
+  id: number;
+  displayName: string | null;
+  primaryEmail: string | null;
+}
+
+function personLabel(p: PersonOption): string {
+  return `${p.displayName ?? p.primaryEmail ?? 'Person'}${p.primaryEmail && p.displayName ? ` <${p.primaryEmail}>` : ''} · #${p.id}`;
+}
+
+function PeopleSearch({ query, onFound }: { query: string; onFound: (people: readonly PersonOption[]) => void }) {
+  const found = useCall('searchPeople', { limit: 8, query }, [query]);
+  const items = found.data?.items;
+  useEffect(() => {
+    if (items) onFound(items);
+  }, [items, onFound]);
+  return null;
 }
 
 function PersonChip({ id, onRemove }: { id: number; onRemove: () => void }) {
