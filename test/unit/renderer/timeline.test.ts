@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RollcallEvent } from '../../../src/shared/contract';
 import {
   diffRows,
+  fromDay,
   hasFilters,
   localDay,
   matchesTimeline,
@@ -137,5 +138,16 @@ describe('the detail drawer', () => {
     expect(prettyBody('not json')).toBe('not json');
     expect(prettyBody(null)).toBeNull();
     expect(prettyBody('')).toBeNull();
+  });
+});
+
+describe('a from instant (the Dashboard links "last 24 h" to the timeline)', () => {
+  it('is kept as an instant, and its day shows in the date box', () => {
+    const f = timelineFilters({ from: '2024-03-05T10:30:00.000Z' });
+    expect(f).toEqual({ from: '2024-03-05T10:30:00.000Z' });
+    expect(timelineQuery(f)).toEqual({ from: '2024-03-05T10:30:00.000Z' });
+    expect(fromDay(f.from)).toBe('2024-03-05');
+    expect(fromDay('2024-03-01')).toBe('2024-03-01');
+    expect(timelineFilters({ from: '2024-03-05T99:00:00Z' })).toEqual({});
   });
 });

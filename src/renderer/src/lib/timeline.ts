@@ -11,7 +11,7 @@ export interface TimelineFilters {
   type?: EventType;
   sourceId?: string;
   personId?: number;
-  /** `YYYY-MM-DD`, a local day: events from its start. */
+  /** `YYYY-MM-DD`, a local day: events from its start; or a UTC instant (the Dashboard's "last 24 h"). */
   from?: string;
   /** `YYYY-MM-DD`, a local day: events up to its end (inclusive). */
   to?: string;
@@ -28,6 +28,19 @@ export function localDay(day: string): Date | null {
   return date.getFullYear() === y && date.getMonth() === mo - 1 && date.getDate() === d ? date : null;
 }
 
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
+function isInstant(value: string): boolean {
+  return INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+/** The local day a `from` filter shows in its date box. */
+export function fromDay(from: string | undefined): string {
+  if (!from) return '';
+  if (!isInstant(from)) return from;
+  const d = new Date(from);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 /** `#/timeline?type=…&source=…&person=…&from=YYYY-MM-DD&to=YYYY-MM-DD`; invalid values are ignored. */
 export function timelineFilters(params: RouteParams): TimelineFilters {
   const f: TimelineFilters = {};
@@ -35,7 +48,7 @@ export function timelineFilters(params: RouteParams): TimelineFilters {
   if (type.success) f.type = type.data;
   if (params.source) f.sourceId = params.source;
   if (params.person && /^\d{1,15}$/.test(params.person)) f.personId = Number(params.person);
-  if (params.from && localDay(params.from)) f.from = params.from;
+  if (params.from && (localDay(params.from) || isInstant(params.from))) f.from = params.from;
   if (params.to && localDay(params.to)) f.to = params.to;
   return f;
 }
@@ -47,6 +60,7 @@ export function hasFilters(f: TimelineFilters): boolean {
 /** The UTC instants a filter's days stand for: `[from's midnight, the day after to's midnight)`. */
 export function timeRange(f: TimelineFilters): { from?: string; to?: string } {
   const range: { from?: string; to?: string } = {};
+  if (f.from && isInstant(f.from)) range.from = new Date(f.from).toISOString();
   const from = f.from ? localDay(f.from) : null;
   if (from) range.from = from.toISOString();
   const to = f.to ? localDay(f.to) : null;

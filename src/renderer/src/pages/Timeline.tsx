@@ -8,7 +8,7 @@ import { Time } from '../components/Time';
 import { eventTypeSchema, type RollcallEvent } from '../../../shared/contract';
 import { useDebouncedValue } from '../hooks';
 import { eventTypeLabel, formatCount, NO_VALUE } from '../lib/format';
-import { hasFilters, shouldLoadMore, showPending, takeLive, timelineFilters, timelineQuery } from '../lib/timeline';
+import { fromDay, hasFilters, shouldLoadMore, showPending, takeLive, timelineFilters, timelineQuery } from '../lib/timeline';
 import { navigate } from '../router';
 import { appStore, useAppStore } from '../store/hooks';
 import { formatRoute, selectRoute } from '../store';
@@ -274,11 +274,11 @@ const TimelineFilters = memo(function TimelineFilters({
       )}
       <label className="field">
         <span className="field__label">From</span>
-        <input type="date" value={filters.from ?? ''} max={filters.to} onChange={(e) => set('from', e.target.value)} />
+        <input type="date" value={fromDay(filters.from)} max={filters.to} onChange={(e) => set('from', e.target.value)} />
       </label>
       <label className="field">
         <span className="field__label">To</span>
-        <input type="date" value={filters.to ?? ''} min={filters.from} onChange={(e) => set('to', e.target.value)} />
+        <input type="date" value={filters.to ?? ''} min={fromDay(filters.from) || undefined} onChange={(e) => set('to', e.target.value)} />
       </label>
       {hasFilters(filters) ? (
         <a className="toolbar__reset" href={formatRoute('timeline')}>
