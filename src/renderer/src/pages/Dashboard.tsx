@@ -112,7 +112,7 @@ function SourcesHealth({ health }: { health: ReturnType<typeof useCall<'getSourc
                   <td className="num">
                     <a
                       href={formatRoute('sources', { source: r.id })}
-                      aria-label={`${formatCount(r.errorCount)} errors from ${r.name} in the last ${health.data!.windowHours} hours`}
+                      aria-label={`${formatCount(r.errorCount)} ${r.errorCount === 1 ? 'error' : 'errors'} from ${r.name} in the last ${health.data!.windowHours} hours`}
                       className={r.errorCount > 0 ? 'health-count health-count--bad' : 'health-count'}
                     >
                       {formatCount(r.errorCount)}
