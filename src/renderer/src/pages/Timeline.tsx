@@ -120,7 +120,7 @@ export function TimelinePage() {
         </div>
         <div ref={scroller} className="tl-scroll" data-testid="timeline-scroll">
           {/* Zero height and always there: the pill floats over the rows and never pushes them. */}
-          <div className="tl-pill-wrap">
+          <div className="tl-pill-wrap" aria-live="polite">
             {pendingEvents.length > 0 ? (
               <button type="button" className="tl-pill" onClick={revealPending} data-testid="new-events">
                 {formatCount(pendingEvents.length)} new {pendingEvents.length === 1 ? 'event' : 'events'} · show
