@@ -47,6 +47,13 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.screenshot({ path: file, fullPage: true });
       await testInfo.attach(`${p}-${scheme}`, { path: file, contentType: 'image/png' });
     }
+    // The event drawer over the timeline.
+    await nav.getByRole('link', { name: 'Timeline', exact: true }).click();
+    await page.getByTestId('timeline-row').first().click();
+    await expect(page.getByTestId('event-drawer').getByTestId('event-diff')).toBeVisible();
+    const drawer = testInfo.outputPath(`timeline-event-${scheme}.png`);
+    await page.screenshot({ path: drawer });
+    await testInfo.attach(`timeline-event-${scheme}`, { path: drawer, contentType: 'image/png' });
     expect(failures).toEqual([]);
   });
 }
