@@ -102,7 +102,7 @@ test('a SCIM deactivate sent to a connection shows up live, with its diff and th
   // The creation's recorded request has its password redacted.
   await page.keyboard.press('Escape');
   await expect(drawer).toHaveCount(0);
-  await expect(rows.first()).toBeFocused();
+  await expect(rows.first().getByRole('button')).toBeFocused();
   await rows.nth(1).click();
   const createdDrawer = page.getByRole('dialog', { name: /User created: erin\.live@acme\.test/ });
   await expect(createdDrawer.getByLabel('Request body')).toContainText('[redacted]');
@@ -184,14 +184,14 @@ test('filters are kept in the URL and survive a reload; the keyboard moves throu
   await expect(page.getByTestId('timeline-row')).toHaveCount(4);
 
   // Keyboard: Arrow keys move between rows, Enter opens, Escape closes and returns focus.
-  await page.getByTestId('timeline-row').first().focus();
+  await page.getByTestId('timeline-row').first().getByRole('button').focus();
   await page.keyboard.press('ArrowDown');
-  await expect(page.getByTestId('timeline-row').nth(1)).toBeFocused();
+  await expect(page.getByTestId('timeline-row').nth(1).getByRole('button')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('event-drawer')).toBeVisible();
   await expect(page.getByTestId('event-drawer').getByRole('heading', { level: 2 })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('event-drawer')).toHaveCount(0);
-  await expect(page.getByTestId('timeline-row').nth(1)).toBeFocused();
+  await expect(page.getByTestId('timeline-row').nth(1).getByRole('button')).toBeFocused();
   expect(failures).toEqual([]);
 });

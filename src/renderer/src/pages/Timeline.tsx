@@ -79,7 +79,7 @@ export function TimelinePage() {
     const seq = openSeq;
     setParams({ event: undefined });
     // Back to the row the drawer was opened from (when it is still drawn).
-    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-seq="${seq}"]`)?.focus());
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-seq="${seq}"] button`)?.focus());
   };
   const onRowKey = (e: KeyboardEvent<HTMLButtonElement>, index: number): void => {
     const last = list.items.length - 1;
@@ -110,13 +110,21 @@ export function TimelinePage() {
       />
       <TimelineFilters filters={filters} onChange={setParams} />
       {list.error ? <ErrorMessage message={list.error} onRetry={list.reload} /> : null}
-      <div className="tl" data-testid="timeline">
-        <div className="tl-row tl-row--head" aria-hidden="true">
-          <span>Time</span>
-          <span>Type</span>
-          <span>Source</span>
-          <span>Subject</span>
-          <span>Actor</span>
+      <div
+        className="tl"
+        data-testid="timeline"
+        role="table"
+        aria-label="Events, newest first"
+        aria-rowcount={list.hasMore ? -1 : list.items.length + 1}
+      >
+        <div role="rowgroup">
+          <div className="tl-row tl-row--head" role="row" aria-rowindex={1}>
+            <span role="columnheader">Time</span>
+            <span role="columnheader">Type</span>
+            <span role="columnheader">Source</span>
+            <span role="columnheader">Subject</span>
+            <span role="columnheader">Actor</span>
+          </div>
         </div>
         <div ref={scroller} className="tl-scroll" data-testid="timeline-scroll">
           {/* Zero height and always there: the pill floats over the rows and never pushes them. */}
@@ -145,44 +153,43 @@ export function TimelinePage() {
             )
           ) : null}
           {list.items.length > 0 ? (
-            <ul
-              className="tl-list"
-              aria-label={`Events, newest first${list.hasMore ? '' : `, ${formatCount(list.items.length)} in all`}`}
-              style={{ height: virtualizer.getTotalSize() }}
-            >
+            <div className="tl-list" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
               {rows.map((row) => {
                 const e = list.items[row.index];
                 return (
-                  <li
+                  <div
                     key={row.key}
                     data-index={row.index}
                     className="tl-item"
+                    role="none"
                     style={{ transform: `translateY(${row.start}px)` }}
-                    aria-setsize={list.hasMore ? -1 : list.items.length}
-                    aria-posinset={row.index + 1}
                   >
                     {e ? (
                       <EventRow event={e} index={row.index} selected={e.seq === openSeq} handlers={rowHandlers} />
                     ) : list.moreError ? (
-                      <div className="tl-more" role="alert">
-                        Could not load more: {list.moreError}{' '}
-                        <button type="button" className="button button--small" onClick={list.loadMore}>
-                          Try again
-                        </button>
+                      <div className="tl-more" role="row" aria-rowindex={row.index + 2}>
+                        <span role="alert">
+                          Could not load more: {list.moreError}{' '}
+                          <button type="button" className="button button--small" onClick={list.loadMore}>
+                            Try again
+                          </button>
+                        </span>
                       </div>
                     ) : (
-                      <div className="tl-more muted">Loading more events…</div>
+                      <div className="tl-more muted" role="row" aria-rowindex={row.index + 2}>
+                        <span role="cell">Loading more events…</span>
+                      </div>
                     )}
-                  </li>
+                  </div>
                 );
               })}
-            </ul>
+            </div>
           ) : null}
         </div>
-        <p className="tl-status small muted" role="status">
-          {list.loading ? '' : `${formatCount(list.items.length)}${list.hasMore ? '+' : ''} events loaded`}
-        </p>
       </div>
+      <p className="tl-status small muted" role="status">
+        {list.loading ? '' : `${formatCount(list.items.length)}${list.hasMore ? '+' : ''} events loaded`}
+      </p>
       {openSeq !== null ? <EventDrawer seq={openSeq} onClose={closeEvent} /> : null}
     </section>
   );
@@ -204,26 +211,37 @@ const EventRow = memo(function EventRow({
   selected: boolean;
   handlers: RowHandlers;
 }) {
+  // A table row (the whole row opens the event on click); the button in its first cell is what the
+  // keyboard reaches: Enter or Space opens, arrows move between rows.
   return (
-    <button
-      type="button"
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
       className={selected ? 'tl-row tl-row--selected' : 'tl-row'}
       data-seq={e.seq}
       data-testid="timeline-row"
-      aria-current={selected ? 'true' : undefined}
       onClick={() => handlers.open(e.seq)}
-      onKeyDown={(k) => handlers.key(k, index)}
     >
-      <span className="tl-cell nowrap">
-        <Time iso={e.occurredAt} />
+      <span role="cell" className="tl-cell nowrap">
+        <button type="button" className="tl-open" onKeyDown={(k) => handlers.key(k, index)} aria-current={selected ? 'true' : undefined}>
+          <Time iso={e.occurredAt} />
+          <span className="visually-hidden">, open this event</span>
+        </button>
       </span>
-      <span className="tl-cell">
+      <span role="cell" className="tl-cell">
         <span className={`event-type event-type--${e.type.split('.')[0] ?? 'other'}`}>{eventTypeLabel(e.type)}</span>
       </span>
-      <span className="tl-cell">{e.sourceName}</span>
-      <span className="tl-cell">{e.subject ?? (e.personId !== null ? `Person #${e.personId}` : NO_VALUE)}</span>
-      <span className="tl-cell muted">{e.actor ?? NO_VALUE}</span>
-    </button>
+      <span role="cell" className="tl-cell">
+        {e.sourceName}
+      </span>
+      <span role="cell" className="tl-cell">
+        {e.subject ?? (e.personId !== null ? `Person #${e.personId}` : NO_VALUE)}
+      </span>
+      <span role="cell" className="tl-cell muted">
+        {e.actor ?? NO_VALUE}
+      </span>
+    </div>
   );
 });
 
