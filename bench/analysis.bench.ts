@@ -3,8 +3,9 @@
  *
  *   npm run bench -- analysis [events=1000000] [people=100000] [apps=50] [runs=25]
  *
- * Generates, directly in SQLite (prepared statements in big transactions; the hash chain is the
- * real one: events go through EventLog.append), a year of history: one Okta directory with
+ * Generates (bench/lib/history.ts, shared with the timeline bench), directly in SQLite (prepared
+ * statements in big transactions; the hash chain is the real one: events go through
+ * EventLog.append), a year of history: one Okta directory with
  * `people` accounts (its baseline: state, no events), `apps` SCIM connections holding 1–5
  * accounts per person (Editor / Viewer by a `roles[].value` attribute, Admin by an "Admins"
  * group), leavers suspended in Okta and deprovisioned in some apps hours later, and attribute
@@ -18,6 +19,7 @@
  * scans the events table, or a query's p95 exceeds 50 ms, or the 10,000 events take over 1 s.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
@@ -25,7 +27,8 @@ import { alertRules } from '../src/main/analysis/alert-rules';
 import { Analyzer } from '../src/main/analysis/analyzer';
 import { listAlerts } from '../src/main/core/queries';
 import * as aq from '../src/main/analysis/queries';
-import { buildHistory, DAY, END, iso, type Planned } from './lib-history';
+import { Store } from '../src/main/core/store/store';
+import { DAY, END, generateHistory, iso, type Planned } from './lib/history';
 
 const [EVENTS, PEOPLE, APPS, RUNS] = [
   process.argv[2] ?? '1000000',
@@ -33,12 +36,19 @@ const [EVENTS, PEOPLE, APPS, RUNS] = [
   process.argv[4] ?? '50',
   process.argv[5] ?? '25',
 ].map(Number) as [number, number, number, number];
-// 1.–2. The world and a year of events (bench/lib-history.ts).
-const { dir, store, db, appIds, roleIds, groupPk, leaveAt, appAccounts, dirPk, setInactive } = buildHistory(
-  EVENTS,
-  PEOPLE,
-  APPS,
-  'rollcall-bench-analysis-',
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-bench-analysis-'));
+// As under `serve` and the desktop core: WAL checkpoints on a worker thread, not inside a commit.
+const store = Store.open(dir, { backgroundCheckpoints: true });
+const db = store.db;
+// ---------------------------------------------------------------------------------------------
+// 1–2. The world and a year of events (bench/lib/history.ts, shared with the timeline bench).
+
+const { appIds, roleIds, groupPk, leaveAt, dirPk, appAccounts, setInactive } = generateHistory(
+  store,
+  { events: EVENTS, people: PEOPLE, apps: APPS },
+  log,
 );
 
 // ---------------------------------------------------------------------------------------------

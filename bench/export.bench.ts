@@ -6,7 +6,7 @@
  *
  * ROLLCALL_BENCH_KEEP=1 keeps the generated data folder (its path is printed) for --reuse.
  *
- * Builds the analysis bench's history (bench/lib-history.ts: one Okta directory, `apps` SCIM apps,
+ * Builds the analysis bench's history (bench/lib/history.ts: one Okta directory, `apps` SCIM apps,
  * leavers, role maps, `events` events through the real hash chain), lets the Analyzer catch up
  * (offboarding, access-changes and seats read what it derives), then exports each report over the
  * whole range `runs` times, each run in its own child process (bench/export-child.ts), once with
@@ -23,7 +23,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Analyzer } from '../src/main/analysis/analyzer';
 import { REPORTS } from '../src/shared/exports-contract';
-import { buildHistory, DAY, END, iso, START } from './lib-history';
+import os from 'node:os';
+import { Store } from '../src/main/core/store/store';
+import { DAY, END, generateHistory, iso, START } from './lib/history';
 
 const reuse = process.argv[2] === '--reuse' ? process.argv[3] : undefined;
 const [EVENTS, PEOPLE, APPS, RUNS] = (
@@ -38,7 +40,11 @@ let dataDir: string;
 if (reuse) {
   dataDir = path.resolve(reuse);
 } else {
-  const h = buildHistory(EVENTS, PEOPLE, APPS, 'rollcall-bench-export-');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-bench-export-'));
+  // As under `serve` and the desktop core: WAL checkpoints on a worker thread, not inside a commit.
+  const store = Store.open(dir, { backgroundCheckpoints: true });
+  generateHistory(store, { events: EVENTS, people: PEOPLE, apps: APPS }, log);
+  const h = { dir, store };
   const tAnalysis = performance.now();
   const analyzer = new Analyzer(h.store, { now: () => new Date(END) });
   let chunks = 0;

@@ -47,6 +47,9 @@ export const callNames = [
   'getExport',
   'saveExport',
   'verifyEventLog',
+  // Timeline and Dashboard (issue #7, ui-a)
+  'getEvent',
+  'getSourceHealth',
 ] as const;
 export type CallName = (typeof callNames)[number];
 

@@ -342,6 +342,37 @@ const pageInput = {
 
 const analysis = analysisCalls(eventSchema);
 
+// Timeline and Dashboard (issue #7, ui-a)
+/** A recorded SCIM request and its answer, as getEvent shows it. */
+export const scimExchangeSchema = z.object({
+  id: z.number().int(),
+  receivedAt: z.string(),
+  method: z.string(),
+  path: z.string(),
+  query: z.string().nullable(),
+  status: z.number().int(),
+  latencyMs: z.number(),
+  requestBody: z.string().nullable(),
+  responseBody: z.string().nullable(),
+  upstreamStatus: z.number().int().nullable(),
+  upstreamLatencyMs: z.number().nullable(),
+  upstreamError: z.string().nullable(),
+});
+export type ScimExchange = z.infer<typeof scimExchangeSchema>;
+export const sourceHealthSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['connection', 'directory']),
+  name: z.string(),
+  app: z.string().nullable(),
+  /** Connections: the last SCIM request; directories: the last successful sync. */
+  lastActivityAt: z.string().nullable(),
+  /** Directories: the status of the latest sync run. */
+  lastSyncStatus: z.enum(['running', 'ok', 'failed', 'cancelled']).nullable(),
+  errorCount: z.number().int().nonnegative(),
+  recentErrors: z.array(z.object({ at: z.string(), message: z.string() })),
+});
+export type SourceHealth = z.infer<typeof sourceHealthSchema>;
+
 export const contract = {
   getAppInfo: call(
     'Version, data folder and listener addresses of the running core.',
@@ -550,6 +581,17 @@ export const contract = {
   getExport: call(exportCalls.getExport.summary, exportCalls.getExport.input, exportCalls.getExport.output),
   saveExport: call(exportCalls.saveExport.summary, exportCalls.saveExport.input, exportCalls.saveExport.output),
   verifyEventLog: call(exportCalls.verifyEventLog.summary, exportCalls.verifyEventLog.input, exportCalls.verifyEventLog.output),
+  // Timeline and Dashboard (issue #7, ui-a)
+  getEvent: call(
+    'One event with the SCIM exchange it came from (request and response, secrets redacted at storage).',
+    z.object({ seq: z.number().int().positive() }).strict(),
+    z.object({ event: eventSchema, exchange: scimExchangeSchema.nullable() }),
+  ),
+  getSourceHealth: call(
+    'Per source: when it was last heard from (SCIM request or successful sync) and its errors of the last 24 hours.',
+    z.object({}).strict(),
+    z.object({ windowHours: z.number(), sources: z.array(sourceHealthSchema) }),
+  ),
 } as const satisfies Record<CallName, CallContract<z.ZodType, z.ZodType>>;
 
 export type Contract = typeof contract;

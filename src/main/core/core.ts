@@ -22,6 +22,8 @@ import * as q from './queries';
 import { Store } from './store/store';
 import { APP_VERSION } from './version';
 import { ExportService } from './exports/service';
+// Timeline and Dashboard (issue #7, ui-a)
+import * as uq from './ui-queries';
 
 export interface CoreOptions {
   dataDir: string;
@@ -266,6 +268,9 @@ export function createCore(options: CoreOptions): Core {
       };
     },
     verifyEventLog: () => exportService.verify(),
+    // Timeline and Dashboard (issue #7, ui-a)
+    getEvent: (input) => uq.getEvent(store.db, input.seq),
+    getSourceHealth: () => uq.getSourceHealth(store.db, now()),
   };
 
   const push = (message: PushMessage): void => {

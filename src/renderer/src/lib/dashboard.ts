@@ -1,5 +1,5 @@
 /** The dashboard's cards, computed from getDashboard. Pure; the page only draws them. */
-import type { CallOutput } from '../../../shared/contract';
+import type { CallOutput, SourceHealth } from '../../../shared/contract';
 import { formatRoute } from '../store/route';
 import { formatCount, formatHours } from './format';
 
@@ -20,7 +20,7 @@ function plural(n: number, one: string, many: string): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-export function dashboardCards(d: Dashboard): DashboardCard[] {
+export function dashboardCards(d: Dashboard, now: Date = new Date()): DashboardCard[] {
   const { high, medium, low } = d.openAlerts;
   const sources = d.sources.connections + d.sources.directories;
   return [
@@ -61,7 +61,7 @@ export function dashboardCards(d: Dashboard): DashboardCard[] {
       label: 'Idle seats',
       value: formatCount(d.idleSeats),
       detail: d.idleSeats > 0 ? 'Held by people who left or are inactive' : 'No seat is idle',
-      href: formatRoute('seats'),
+      href: formatRoute('seats', { range: '30' }),
       tone: d.idleSeats > 0 ? 'warning' : 'neutral',
     },
     {
@@ -69,7 +69,7 @@ export function dashboardCards(d: Dashboard): DashboardCard[] {
       label: 'Events, last 24 h',
       value: formatCount(d.eventsLast24h),
       detail: 'Provisioning changes seen',
-      href: formatRoute('timeline'),
+      href: formatRoute('timeline', { from: new Date(now.getTime() - 24 * 3_600_000).toISOString() }),
       tone: 'neutral',
     },
     {
@@ -94,4 +94,64 @@ export function dashboardCards(d: Dashboard): DashboardCard[] {
 /** True before any source exists: the dashboard then leads with what to set up first. */
 export function needsSetup(d: Dashboard): boolean {
   return d.sources.connections + d.sources.directories === 0;
+}
+
+// ---- Sources' health (issue #7, ui-a)
+
+/** A connection silent for longer than this is flagged (the silent-source alert's default: 72 h). */
+export const QUIET_HOURS = 72;
+
+export interface SourceHealthRow {
+  id: string;
+  name: string;
+  kind: 'connection' | 'directory';
+  /** What "last activity" means for this kind of source. */
+  activityLabel: string;
+  lastActivityAt: string | null;
+  errorCount: number;
+  latestError: string | null;
+  tone: 'ok' | 'warning' | 'danger';
+  /** One short phrase: why the tone. */
+  verdict: string;
+  /** The timeline of this source. */
+  timelineHref: string;
+}
+
+/** The dashboard's sources table: errors first, then silent sources, then the rest by name. */
+export function sourceHealthRows(sources: readonly SourceHealth[], now: Date = new Date()): SourceHealthRow[] {
+  const rows = sources.map((s): SourceHealthRow => {
+    const quiet = s.lastActivityAt === null || now.getTime() - Date.parse(s.lastActivityAt) > QUIET_HOURS * 3_600_000;
+    let tone: SourceHealthRow['tone'] = 'ok';
+    let verdict = 'Healthy';
+    if (s.errorCount > 0 || s.lastSyncStatus === 'failed') {
+      tone = 'danger';
+      verdict = s.kind === 'directory' && s.lastSyncStatus === 'failed' ? 'Last sync failed' : 'Errors in the last 24 h';
+    } else if (s.kind === 'directory' && s.lastSyncStatus === 'running') {
+      verdict = 'Syncing now';
+    } else if (quiet) {
+      tone = 'warning';
+      verdict =
+        s.lastActivityAt === null
+          ? s.kind === 'connection'
+            ? 'No SCIM request yet'
+            : 'Never synced'
+          : s.kind === 'connection'
+            ? `No SCIM request for over ${QUIET_HOURS} h`
+            : `No successful sync for over ${QUIET_HOURS} h`;
+    }
+    return {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      activityLabel: s.kind === 'connection' ? 'Last SCIM request' : 'Last successful sync',
+      lastActivityAt: s.lastActivityAt,
+      errorCount: s.errorCount,
+      latestError: s.recentErrors[0]?.message ?? null,
+      tone,
+      verdict,
+      timelineHref: formatRoute('timeline', { source: s.id }),
+    };
+  });
+  const rank = { danger: 0, warning: 1, ok: 2 } as const;
+  return rows.sort((a, b) => rank[a.tone] - rank[b.tone] || a.name.localeCompare(b.name));
 }

@@ -26,6 +26,9 @@ import {
   type SyncProgressMap,
 } from '../lib/sources';
 import { formatRoute } from '../store/route';
+import { SourceErrors } from '../components/SourceErrors';
+import { useAppStore } from '../store/hooks';
+import { selectParam } from '../store';
 
 type Sources = CallOutput<'listSources'>;
 type Connection = Sources['connections'][number];
@@ -43,6 +46,7 @@ type Shown = IssuedToken & { n: number };
 
 export function SourcesPage() {
   const { data, error, loading, reload } = useCall('listSources', {});
+  const sourceParam = useAppStore(selectParam('source'));
   const [progress, setProgress] = useState<SyncProgressMap>({});
   // The sync this page started, per directory, until the list shows it (bridges the gap before
   // the first progress message).
@@ -128,6 +132,7 @@ export function SourcesPage() {
       {error ? <ErrorMessage message={error} onRetry={reload} /> : null}
       {!data && loading ? <Loading label="Loading sources…" /> : null}
       {shown ? <TokenPanel key={shown.n} issued={shown} onDone={done} /> : null}
+      <SourceErrors sourceId={sourceParam} />
       {data ? (
         <>
           <Connections

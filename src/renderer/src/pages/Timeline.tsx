@@ -1,170 +1,376 @@
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { api, useCall, usePagedList, usePush } from '../api';
-import { LoadMore } from '../components/LoadMore';
+import { EventDrawer } from '../components/EventDrawer';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { eventTypeSchema, type RollcallEvent } from '../../../shared/contract';
-import { eventQuery, mergeLiveEvents, type EventFilter } from '../lib/events';
-import { eventTypeLabel, NO_VALUE } from '../lib/format';
+import { useDebouncedValue } from '../hooks';
+import { eventTypeLabel, formatCount, NO_VALUE } from '../lib/format';
+import { fromDay, hasFilters, shouldLoadMore, showPending, takeLive, timelineFilters, timelineQuery } from '../lib/timeline';
 import { navigate } from '../router';
 import { appStore, useAppStore } from '../store/hooks';
-import { formatRoute, selectRoute, timelineFilterFromParams } from '../store';
+import { formatRoute, selectRoute } from '../store';
+import './Timeline.css';
 
-const PAGE_SIZE = 100;
+/** The first page is small (first rows fast), later ones bigger (fewer round trips while scrolling). */
+const FIRST_PAGE = 100;
+const NEXT_PAGE = 500;
+/** Row height in px (fixed, so the virtualiser never measures and nothing jumps). */
+export const ROW_HEIGHT = 40;
+/** Fetch the next page when the last drawn row is this close to the end of what is loaded. */
+const PREFETCH_ROWS = 300;
 const EVENT_TYPES = eventTypeSchema.options;
 
 export function TimelinePage() {
   const route = useAppStore(selectRoute);
-  const filter = timelineFilterFromParams(route.params);
-  const eventFilter: EventFilter = {
-    types: filter.type ? [filter.type] : undefined,
-    sourceId: filter.sourceId,
-    personId: filter.personId,
-  };
-  const key = JSON.stringify(eventFilter);
-  const list = usePagedList<RollcallEvent>(key, (cursor) => api.listEvents({ limit: PAGE_SIZE, ...eventQuery(eventFilter), cursor }));
-  const sources = useCall('listSources', {});
+  const filters = useMemo(() => timelineFilters(route.params), [route.params]);
+  const query = timelineQuery(filters);
+  const key = JSON.stringify(query);
+  const list = usePagedList<RollcallEvent>(key, (cursor) =>
+    api.listEvents({ limit: cursor === undefined ? FIRST_PAGE : NEXT_PAGE, ...query, cursor }),
+  );
+  const [pending, setPending] = useState<{ key: string; events: readonly RollcallEvent[] }>({ key, events: [] });
+  const pendingEvents = pending.key === key ? pending.events : [];
+  const scroller = useRef<HTMLDivElement>(null);
+  const openSeq = route.params.event && /^\d{1,15}$/.test(route.params.event) ? Number(route.params.event) : null;
+
+  const atTop = (): boolean => (scroller.current?.scrollTop ?? 0) < ROW_HEIGHT / 2;
   usePush((message) => {
-    if (message.kind === 'events.appended') list.update((items) => mergeLiveEvents(items, message.events, eventFilter));
+    if (message.kind !== 'events.appended' || list.loading) return;
+    if (atTop() && pendingEvents.length === 0) {
+      list.update((items) => takeLive({ items, pending: [] }, message.events, filters, true).items);
+    } else {
+      const next = takeLive({ items: list.items, pending: pendingEvents }, message.events, filters, false);
+      if (next.pending !== pendingEvents) setPending({ key, events: next.pending });
+    }
+  });
+  const revealPending = (): void => {
+    const shown = pendingEvents;
+    list.update((items) => showPending({ items, pending: shown }).items);
+    setPending({ key, events: [] });
+    scroller.current?.scrollTo({ top: 0 });
+  };
+
+  const count = list.items.length + (list.hasMore || list.loadingMore ? 1 : 0);
+  // The app is not built with React Compiler (nothing is auto-memoised), so the virtualiser's
+  // unmemoisable functions are fine here.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (i) => list.items[i]?.seq ?? 'more',
+  });
+  const rows = virtualizer.getVirtualItems();
+  const lastIndex = rows.length > 0 ? rows[rows.length - 1]!.index : -1;
+  const wantMore = shouldLoadMore(lastIndex, list.items.length, list.hasMore, list.loadingMore || !!list.moreError, PREFETCH_ROWS);
+  useEffect(() => {
+    if (wantMore) list.loadMore();
   });
 
-  const sourceOptions = [
-    ...(sources.data?.connections ?? []).map((c) => ({
-      id: c.id,
-      name: `${c.name} (SCIM)`,
-    })),
-    ...(sources.data?.directories ?? []).map((d) => ({
-      id: d.id,
-      name: `${d.name} (directory)`,
-    })),
-  ];
-  const filtered = filter.type !== undefined || filter.sourceId !== undefined || filter.personId !== undefined;
-  const setParam = (name: string, value: string): void =>
-    navigate(appStore, 'timeline', {
-      ...route.params,
-      [name]: value || undefined,
-    });
+  const setParams = useCallback(
+    (params: Record<string, string | undefined>): void => navigate(appStore, 'timeline', { ...route.params, ...params }),
+    [route.params],
+  );
+  const closeEvent = (): void => {
+    const seq = openSeq;
+    setParams({ event: undefined });
+    // Back to the row the drawer was opened from (when it is still drawn).
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-seq="${seq}"] button`)?.focus());
+  };
+  const onRowKey = (e: KeyboardEvent<HTMLButtonElement>, index: number): void => {
+    const last = list.items.length - 1;
+    const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : e.key === 'Home' ? -index : e.key === 'End' ? last - index : 0;
+    if (step === 0) return;
+    e.preventDefault();
+    const target = Math.max(0, Math.min(last, index + step));
+    virtualizer.scrollToIndex(target, { align: 'auto' });
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${target}"] button`)?.focus());
+  };
+  // Rows are memoised and get stable handlers that call the latest ones, so a scroll frame renders
+  // only the rows that came into view.
+  const latest = useRef({ open: (seq: number) => setParams({ event: String(seq) }), key: onRowKey });
+  useLayoutEffect(() => {
+    latest.current = { open: (seq: number) => setParams({ event: String(seq) }), key: onRowKey };
+  });
+  const [rowHandlers] = useState<RowHandlers>(() => ({
+    open: (seq) => latest.current.open(seq),
+    key: (e, index) => latest.current.key(e, index),
+  }));
 
+  const filtered = hasFilters(filters);
   return (
-    <section className="page" aria-busy={list.loading}>
+    <section className="page timeline" aria-busy={list.loading}>
       <PageHeader
         title="Timeline"
         description="Every provisioning change Rollcall has seen, newest first. New events appear as they arrive."
       />
-      <div className="toolbar" role="group" aria-label="Filters">
-        <label className="field">
-          <span className="field__label">Type</span>
-          <select value={filter.type ?? ''} onChange={(e) => setParam('type', e.target.value)}>
-            <option value="">All types</option>
-            {EVENT_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {eventTypeLabel(t)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span className="field__label">Source</span>
-          <select value={filter.sourceId ?? ''} onChange={(e) => setParam('source', e.target.value)}>
-            <option value="">All sources</option>
-            {filter.sourceId && !sourceOptions.some((s) => s.id === filter.sourceId) ? (
-              <option value={filter.sourceId}>{filter.sourceId}</option>
-            ) : null}
-            {sourceOptions.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        {filter.personId !== undefined ? (
-          <span className="chip">
-            Person #{filter.personId}
-            <a
-              href={formatRoute('timeline', {
-                ...route.params,
-                person: undefined,
-              })}
-              className="chip__remove"
-              aria-label="Remove the person filter"
-            >
-              ×
-            </a>
-          </span>
-        ) : null}
-        {filtered ? (
-          <a className="toolbar__reset" href={formatRoute('timeline')}>
-            Clear filters
-          </a>
-        ) : null}
-      </div>
+      <TimelineFilters filters={filters} onChange={setParams} />
       {list.error ? <ErrorMessage message={list.error} onRetry={list.reload} /> : null}
-      {list.loading ? <Loading label="Loading events…" /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No events match these filters.">
-            <p>
-              Try another type or source, or <a href={formatRoute('timeline')}>show all events</a>.
-            </p>
-          </EmptyState>
-        ) : (
-          <EmptyState title="No events yet.">
-            <p>
-              No events yet. Add a SCIM connection under <a href={formatRoute('sources')}>Sources</a> and point your identity provider at
-              it.
-            </p>
-          </EmptyState>
-        )
-      ) : null}
-      {list.items.length > 0 ? <EventTable events={list.items} /> : null}
-      <LoadMore list={list} onLoadMore={list.loadMore} noun="events" />
+      <div
+        className="tl"
+        data-testid="timeline"
+        role="table"
+        aria-label="Events, newest first"
+        aria-rowcount={list.hasMore ? -1 : list.items.length + 1}
+      >
+        <div role="rowgroup">
+          <div className="tl-row tl-row--head" role="row" aria-rowindex={1}>
+            <span role="columnheader">Time</span>
+            <span role="columnheader">Type</span>
+            <span role="columnheader">Source</span>
+            <span role="columnheader">Subject</span>
+            <span role="columnheader">Actor</span>
+          </div>
+        </div>
+        <div ref={scroller} className="tl-scroll" data-testid="timeline-scroll">
+          {/* Zero height and always there: the pill floats over the rows and never pushes them. */}
+          <div className="tl-pill-wrap" aria-live="polite">
+            {pendingEvents.length > 0 ? (
+              <button type="button" className="tl-pill" onClick={revealPending} data-testid="new-events">
+                {formatCount(pendingEvents.length)} new {pendingEvents.length === 1 ? 'event' : 'events'} · show
+              </button>
+            ) : null}
+          </div>
+          {list.loading ? <Loading label="Loading events…" /> : null}
+          {!list.loading && !list.error && list.items.length === 0 ? (
+            filtered ? (
+              <EmptyState title="No events match these filters.">
+                <p>
+                  Try another type, source or time range, or <a href={formatRoute('timeline')}>show all events</a>.
+                </p>
+              </EmptyState>
+            ) : (
+              <EmptyState title="No events yet.">
+                <p>
+                  Add a SCIM connection under <a href={formatRoute('sources')}>Sources</a> and point your identity provider at it; its
+                  changes appear here as they happen.
+                </p>
+              </EmptyState>
+            )
+          ) : null}
+          {list.items.length > 0 ? (
+            <div className="tl-list" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+              {rows.map((row) => {
+                const e = list.items[row.index];
+                return (
+                  <div
+                    key={row.key}
+                    data-index={row.index}
+                    className="tl-item"
+                    role="none"
+                    style={{ transform: `translateY(${row.start}px)` }}
+                  >
+                    {e ? (
+                      <EventRow event={e} index={row.index} selected={e.seq === openSeq} handlers={rowHandlers} />
+                    ) : list.moreError ? (
+                      <div className="tl-more" role="row" aria-rowindex={row.index + 2}>
+                        <span role="alert">
+                          Could not load more: {list.moreError}{' '}
+                          <button type="button" className="button button--small" onClick={list.loadMore}>
+                            Try again
+                          </button>
+                        </span>
+                      </div>
+                    ) : (
+                      <div className="tl-more muted" role="row" aria-rowindex={row.index + 2}>
+                        <span role="cell">Loading more events…</span>
+                      </div>
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+          ) : null}
+        </div>
+      </div>
+      <p className="tl-status small muted" role="status">
+        {list.loading ? '' : `${formatCount(list.items.length)}${list.hasMore ? '+' : ''} events loaded`}
+      </p>
+      {openSeq !== null ? <EventDrawer seq={openSeq} onClose={closeEvent} /> : null}
     </section>
   );
 }
 
-function EventTable({ events }: { events: readonly RollcallEvent[] }) {
+interface RowHandlers {
+  open(seq: number): void;
+  key(e: KeyboardEvent<HTMLButtonElement>, index: number): void;
+}
+
+const EventRow = memo(function EventRow({
+  event: e,
+  index,
+  selected,
+  handlers,
+}: {
+  event: RollcallEvent;
+  index: number;
+  selected: boolean;
+  handlers: RowHandlers;
+}) {
+  // A table row (the whole row opens the event on click); the button in its first cell is what the
+  // keyboard reaches: Enter or Space opens, arrows move between rows.
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Type</th>
-            <th scope="col">Source</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Actor</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.seq}>
-              <td className="nowrap">
-                <Time iso={e.occurredAt} />
-              </td>
-              <td>
-                <span className={`event-type event-type--${e.type.split('.')[0] ?? 'other'}`}>{eventTypeLabel(e.type)}</span>
-              </td>
-              <td>
-                <a href={formatRoute('timeline', { source: e.sourceId })}>{e.sourceName}</a>
-              </td>
-              <td>
-                {e.personId !== null ? (
-                  <a
-                    href={formatRoute('timeline', {
-                      person: String(e.personId),
-                    })}
-                  >
-                    {e.subject ?? `Person #${e.personId}`}
-                  </a>
-                ) : (
-                  (e.subject ?? NO_VALUE)
-                )}
-              </td>
-              <td>{e.actor ?? <span className="muted">{NO_VALUE}</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={selected ? 'tl-row tl-row--selected' : 'tl-row'}
+      data-seq={e.seq}
+      data-testid="timeline-row"
+      onClick={() => handlers.open(e.seq)}
+    >
+      <span role="cell" className="tl-cell nowrap">
+        <button type="button" className="tl-open" onKeyDown={(k) => handlers.key(k, index)} aria-current={selected ? 'true' : undefined}>
+          <Time iso={e.occurredAt} />
+          <span className="visually-hidden">, open this event</span>
+        </button>
+      </span>
+      <span role="cell" className="tl-cell">
+        <span className={`event-type event-type--${e.type.split('.')[0] ?? 'other'}`}>{eventTypeLabel(e.type)}</span>
+      </span>
+      <span role="cell" className="tl-cell">
+        {e.sourceName}
+      </span>
+      <span role="cell" className="tl-cell">
+        {e.subject ?? (e.personId !== null ? `Person #${e.personId}` : NO_VALUE)}
+      </span>
+      <span role="cell" className="tl-cell muted">
+        {e.actor ?? NO_VALUE}
+      </span>
     </div>
+  );
+});
+
+const TimelineFilters = memo(function TimelineFilters({
+  filters,
+  onChange,
+}: {
+  filters: ReturnType<typeof timelineFilters>;
+  onChange: (params: Record<string, string | undefined>) => void;
+}) {
+  const sources = useCall('listSources', {});
+  const sourceOptions = [
+    ...(sources.data?.connections ?? []).map((c) => ({ id: c.id, name: `${c.name} (SCIM)` })),
+    ...(sources.data?.directories ?? []).map((d) => ({ id: d.id, name: `${d.name} (directory)` })),
+  ];
+  const set = (name: string, value: string): void => onChange({ [name]: value || undefined, event: undefined });
+  return (
+    <div className="toolbar" role="group" aria-label="Filters">
+      <label className="field">
+        <span className="field__label">Type</span>
+        <select value={filters.type ?? ''} onChange={(e) => set('type', e.target.value)}>
+          <option value="">All types</option>
+          {EVENT_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {eventTypeLabel(t)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span className="field__label">App or source</span>
+        <select value={filters.sourceId ?? ''} onChange={(e) => set('source', e.target.value)}>
+          <option value="">All sources</option>
+          {filters.sourceId && !sourceOptions.some((s) => s.id === filters.sourceId) ? (
+            <option value={filters.sourceId}>{filters.sourceId}</option>
+          ) : null}
+          {sourceOptions.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {filters.personId !== undefined ? (
+        <PersonChip id={filters.personId} onRemove={() => set('person', '')} />
+      ) : (
+        <PersonPicker onPick={(id) => set('person', String(id))} />
+      )}
+      <label className="field">
+        <span className="field__label">From</span>
+        <input type="date" value={fromDay(filters.from)} max={filters.to} onChange={(e) => set('from', e.target.value)} />
+      </label>
+      <label className="field">
+        <span className="field__label">To</span>
+        <input type="date" value={filters.to ?? ''} min={fromDay(filters.from) || undefined} onChange={(e) => set('to', e.target.value)} />
+      </label>
+      {hasFilters(filters) ? (
+        <a className="toolbar__reset" href={formatRoute('timeline')}>
+          Clear filters
+        </a>
+      ) : null}
+    </div>
+  );
+});
+
+/** A search box for a person: suggestions from searchPeople; picking one filters by them. */
+function PersonPicker({ onPick }: { onPick: (id: number) => void }) {
+  const [text, setText] = useState('');
+  const query = useDebouncedValue(text.trim(), 250);
+  const [options, setOptions] = useState<readonly PersonOption[]>([]);
+  const shown = query ? options : [];
+  return (
+    <label className="field">
+      <span className="field__label">Person</span>
+      <input
+        type="text"
+        list="timeline-people"
+        placeholder="Name or email"
+        value={text}
+        onChange={(e) => {
+          const value = e.target.value;
+          const picked = /· #(\d+)$/.exec(value);
+          if (picked) onPick(Number(picked[1]));
+          else setText(value);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && shown[0]) onPick(shown[0].id);
+        }}
+      />
+      {/* Asks only once something is typed. */}
+      {query ? <PeopleSearch query={query} onFound={setOptions} /> : null}
+      <datalist id="timeline-people">
+        {shown.map((p) => (
+          <option key={p.id} value={personLabel(p)} />
+        ))}
+      </datalist>
+    </label>
+  );
+}
+
+interface PersonOption {
+  id: number;
+  displayName: string | null;
+  primaryEmail: string | null;
+}
+
+function personLabel(p: PersonOption): string {
+  return `${p.displayName ?? p.primaryEmail ?? 'Person'}${p.primaryEmail && p.displayName ? ` <${p.primaryEmail}>` : ''} · #${p.id}`;
+}
+
+function PeopleSearch({ query, onFound }: { query: string; onFound: (people: readonly PersonOption[]) => void }) {
+  const found = useCall('searchPeople', { limit: 8, query }, [query]);
+  const items = found.data?.items;
+  useEffect(() => {
+    if (items) onFound(items);
+  }, [items, onFound]);
+  return null;
+}
+
+function PersonChip({ id, onRemove }: { id: number; onRemove: () => void }) {
+  const person = useCall('getPerson', { id, eventsLimit: 1 }, [id]);
+  const p = person.data?.person;
+  const name = p ? (p.displayName ?? p.primaryEmail ?? `Person #${id}`) : `Person #${id}`;
+  return (
+    <span className="chip" data-testid="person-filter">
+      {name}
+      <button type="button" className="chip__remove" aria-label={`Remove the filter for ${name}`} onClick={onRemove}>
+        ×
+      </button>
+    </span>
   );
 }

@@ -1,20 +1,21 @@
 /**
- * The year of history the large benchmarks run on (factored out of analysis.bench.ts, which it was
- * written for; export.bench.ts reuses it): generated directly in SQLite, the hash chain through
- * EventLog.append. See docs/benchmarks.md ("analysis") for what it contains.
+ * The 1,000,000-event history the benchmarks share (analysis, timeline): written directly in
+ * SQLite with prepared statements in big transactions; the hash chain is the real one (events go
+ * through EventLog.append). A year of it: one Okta directory with `people` accounts (its baseline:
+ * state, no events), `apps` SCIM connections holding 1–5 accounts per person (Editor / Viewer by a
+ * `roles[].value` attribute, Admin by an "Admins" group), leavers suspended in Okta and
+ * deprovisioned in some apps hours later, and attribute updates until the log holds `events`.
+ * Deterministic (a fixed-seed LCG).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type Database from 'better-sqlite3';
-import type { NewEvent } from '../src/main/core/store/events';
-import { Store } from '../src/main/core/store/store';
+import type { Statement } from 'better-sqlite3';
+import type { NewEvent } from '../../src/main/core/store/events';
+import type { Store } from '../../src/main/core/store/store';
 
 export const DAY = 86_400_000;
 export const END = Date.parse('2026-11-29T00:00:00.000Z');
 export const START = END - 365 * DAY;
-export const iso = (t: number) => new Date(t).toISOString();
+export const iso = (t: number): string => new Date(t).toISOString();
 
 export function lcg(seed: number): () => number {
   let x = seed;
@@ -37,32 +38,27 @@ export interface Planned {
   apply?: () => void;
 }
 
-const log = (m: string) => process.stderr.write(`${m}\n`);
-
 export interface History {
-  dir: string;
-  store: Store;
-  db: Database.Database;
-  rnd: () => number;
   appIds: string[];
   roleIds: Map<string, { admin: number; editor: number; viewer: number }>;
   groupPk: Map<string, number>;
+  /** Per person: when they left (ms), or -1. */
   leaveAt: Float64Array;
-  appAccounts: AppAccount[];
+  /** Per person: their Okta account's pk. */
   dirPk: Int32Array;
-  setInactive: Database.Statement;
-  t0: number;
+  appAccounts: AppAccount[];
+  /** `UPDATE accounts … WHERE pk = ?` with (status, updated_at, pk): an account made inactive. */
+  setInactive: Statement<[string, string, number]>;
 }
 
-export function buildHistory(EVENTS: number, PEOPLE: number, APPS: number, prefix: string): History {
-  const rnd = lcg(42);
-
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  // As under `serve` and the desktop core: WAL checkpoints on a worker thread, not inside a commit.
-  const store = Store.open(dir, { backgroundCheckpoints: true });
+export function generateHistory(
+  store: Store,
+  { events: EVENTS, people: PEOPLE, apps: APPS }: { events: number; people: number; apps: number },
+  log: (m: string) => void = (m) => process.stderr.write(`${m}\n`),
+): History {
   const db = store.db;
+  const rnd = lcg(42);
   const t0 = performance.now();
-
   // ---------------------------------------------------------------------------------------------
   // 1. The world: sources, directory accounts (baseline), app accounts, role maps, Admins groups.
 
@@ -265,5 +261,5 @@ export function buildHistory(EVENTS: number, PEOPLE: number, APPS: number, prefi
   log(
     `events: ${(db.prepare('SELECT count(*) FROM events').pluck().get() as number).toLocaleString()} appended in ${((performance.now() - tEvents) / 1000).toFixed(1)} s`,
   );
-  return { dir, store, db, rnd, appIds, roleIds, groupPk, leaveAt, appAccounts, dirPk, setInactive, t0 };
+  return { appIds, roleIds, groupPk, leaveAt, dirPk, appAccounts, setInactive };
 }
