@@ -36,6 +36,15 @@ test('the audit trail lists role and group changes and filters by person', async
   await expect(main).not.toContainText('bob@acme.test');
   await expect(main.locator('.chip')).toContainText('Ann Archer');
 
+  // The page's export opens the dialog preset to this trail and this person.
+  const personId = /person=(\d+)/.exec(page.url())![1]!;
+  await main.getByRole('button', { name: 'Export CSV…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export a compliance report' });
+  await expect(dialog.getByLabel('Report')).toHaveValue('access-changes');
+  await expect(dialog.getByLabel('Person id (optional)')).toHaveValue(personId);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+
   // The kind filter narrows further; a reload keeps both.
   await main.getByRole('combobox', { name: /^Change/ }).selectOption('role');
   await expect(rows).toHaveCount(1);

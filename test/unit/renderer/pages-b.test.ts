@@ -22,7 +22,7 @@ import {
   auditListInput,
 } from '../../../src/renderer/src/lib/audit-filter';
 import { appStatuses, personHref, personLabel, type PersonAccount } from '../../../src/renderer/src/lib/person';
-import { dayTick, parseRange, rangeDays, seatCharts, type SeatSeries } from '../../../src/renderer/src/lib/seat-chart';
+import { dayTick, parseRange, rangeDays, seatCharts, seatsExportFilter, type SeatSeries } from '../../../src/renderer/src/lib/seat-chart';
 import { parseRoute } from '../../../src/renderer/src/store/route';
 
 const H = 3_600_000;
@@ -248,6 +248,15 @@ describe('seat charts', () => {
     expect(rangeDays(30, Date.parse('2026-03-30T23:59:00Z'))).toEqual({ from: '2026-03-01', to: '2026-03-30' });
     expect(dayTick('2026-03-03')).toBe('3 Mar');
     expect(dayTick('2026-03-03', true)).toBe('3 Mar 26');
+  });
+
+  it('presets the seats export to the days shown, the last day included, and the app picked', () => {
+    expect(seatsExportFilter('2026-03-01', '2026-03-31')).toEqual({ from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' });
+    expect(seatsExportFilter('2026-12-02', '2026-12-31', 'c-loom')).toEqual({
+      from: '2026-12-02T00:00:00.000Z',
+      to: '2027-01-01T00:00:00.000Z',
+      sourceId: 'c-loom',
+    });
   });
 });
 

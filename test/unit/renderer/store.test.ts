@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  alertFilterFromParams,
   createAppStore,
   peopleQueryFromParams,
   selectIsCurrentPage,
@@ -11,7 +10,6 @@ import {
   selectThemeError,
   selectThemePreference,
   selectThemeSync,
-  timelineFilterFromParams,
 } from '../../../src/renderer/src/store';
 import { changeThemeSetting, loadThemeSetting } from '../../../src/renderer/src/store/settings';
 import type { Theme } from '../../../src/renderer/src/lib/theme';
@@ -59,27 +57,6 @@ describe('the app store', () => {
 });
 
 describe('filters from route parameters', () => {
-  it('reads the timeline filter and ignores invalid values', () => {
-    expect(
-      timelineFilterFromParams({
-        type: 'role.granted',
-        source: 'okta',
-        person: '12',
-      }),
-    ).toEqual({
-      type: 'role.granted',
-      sourceId: 'okta',
-      personId: 12,
-    });
-    expect(timelineFilterFromParams({ type: 'bogus', person: '12abc' })).toEqual({});
-    expect(timelineFilterFromParams({})).toEqual({});
-  });
-
-  it('reads the alert filter and ignores invalid values', () => {
-    expect(alertFilterFromParams({ status: 'open', severity: 'high' })).toEqual({ status: 'open', severity: 'high' });
-    expect(alertFilterFromParams({ status: 'closed', severity: 'urgent' })).toEqual({});
-  });
-
   it('reads the people search, trimmed', () => {
     expect(peopleQueryFromParams({ q: '  ada ' })).toBe('ada');
     expect(peopleQueryFromParams({})).toBe('');

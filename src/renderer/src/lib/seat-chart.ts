@@ -23,6 +23,12 @@ export function rangeDays(days: number, now: number): { from: string; to: string
   return { from: dayOf(now - (days - 1) * 86_400_000), to: dayOf(now) };
 }
 
+/** The export preset for a range of days (`to` inclusive) and, optionally, one app. */
+export function seatsExportFilter(fromDay: string, toDay: string, sourceId?: string): { from: string; to: string; sourceId?: string } {
+  const to = new Date(Date.parse(`${toDay}T00:00:00.000Z`) + 86_400_000).toISOString();
+  return { from: `${fromDay}T00:00:00.000Z`, to, ...(sourceId !== undefined ? { sourceId } : {}) };
+}
+
 export interface ChartRole {
   /** The data key of the role's column ("r12", or "none" for accounts no mapping gives a role). */
   key: string;

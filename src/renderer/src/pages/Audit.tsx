@@ -10,11 +10,13 @@ import { PageHeader } from '../components/PageHeader';
 import { PersonName, PersonPicker } from '../components/PersonPicker';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
+import { ExportButton } from '../components/ExportDialog';
 import type { RollcallEvent } from '../../../shared/contract';
 import {
   AUDIT_KIND_LABELS,
   AUDIT_KINDS,
   auditBeforeAfter,
+  auditExportFilter,
   auditFilterFromParams,
   auditFilterParams,
   auditListInput,
@@ -35,7 +37,6 @@ const PAGE_SIZE = 100;
 export function AuditPage() {
   const route = useAppStore(selectRoute);
   const filter = auditFilterFromParams(route.params);
-  // The export takes auditExportFilter(filter): {from, to, personId, sourceId} (the lead wires the button).
   const key = JSON.stringify(filter);
   const list = usePagedList<RollcallEvent>(key, (cursor) => api.listAuditTrail(auditListInput(filter, PAGE_SIZE, cursor)));
   const sources = useCall('listSources', {});
@@ -64,6 +65,7 @@ export function AuditPage() {
       <PageHeader
         title="Audit trail"
         description="Who gained or lost which role or group, when, through which source, and who made the change."
+        actions={<ExportButton report="access-changes" filters={auditExportFilter(filter)} label="Export CSV…" />}
       />
       <div className="toolbar" role="group" aria-label="Filters">
         {filter.personId !== undefined ? (

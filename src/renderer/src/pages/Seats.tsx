@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import { api, useCall, usePagedList, usePush } from '../api';
 import { LoadMore } from '../components/LoadMore';
+import { ExportButton } from '../components/ExportDialog';
 import { PageHeader } from '../components/PageHeader';
 import { SeatChart } from '../components/SeatChart';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
@@ -15,7 +16,7 @@ import type { CallOutput } from '../../../shared/contract';
 import { useCoalesced } from '../hooks';
 import { formatCount, formatHours, NO_VALUE } from '../lib/format';
 import { personHref } from '../lib/person';
-import { parseRange, RANGES, rangeDays, seatCharts, type AppChart, type RangeDays } from '../lib/seat-chart';
+import { parseRange, RANGES, rangeDays, seatCharts, seatsExportFilter, type AppChart, type RangeDays } from '../lib/seat-chart';
 import { navigate } from '../router';
 import { appStore, useAppStore } from '../store/hooks';
 import { formatRoute, selectRoute } from '../store';
@@ -71,13 +72,16 @@ export function SeatsPage() {
         title="Seats"
         description="Active seats per app and role over time, what you pay for against what you bought, and the seats still held by people who left."
         actions={
-          <div className="range-picker" role="group" aria-label="Time range">
-            {RANGES.map((r: RangeDays) => (
-              <button key={r} type="button" aria-pressed={r === range} onClick={() => setParams({ range: String(r) })}>
-                {r} days
-              </button>
-            ))}
-          </div>
+          <>
+            <div className="range-picker" role="group" aria-label="Time range">
+              {RANGES.map((r: RangeDays) => (
+                <button key={r} type="button" aria-pressed={r === range} onClick={() => setParams({ range: String(r) })}>
+                  {r} days
+                </button>
+              ))}
+            </div>
+            <ExportButton report="seats" filters={seatsExportFilter(from, to, appIds[0])} label="Export CSV…" />
+          </>
         }
       />
       <div className="toolbar" role="group" aria-label="Filters">

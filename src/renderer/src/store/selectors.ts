@@ -4,7 +4,6 @@
  * stable between renders; the `…FromParams` helpers derive new objects and are called on a
  * selected route.
  */
-import { eventTypeSchema, alertStatusSchema, severitySchema, type EventType } from '../../../shared/contract';
 import type { AppState } from './index';
 import type { Page, Route, RouteParams } from './route';
 import type { Theme } from '../lib/theme';
@@ -23,37 +22,6 @@ export const selectIsCurrentPage =
   (page: Page) =>
   (s: AppState): boolean =>
     s.route.page === page;
-
-export interface TimelineFilter {
-  type?: EventType;
-  sourceId?: string;
-  personId?: number;
-}
-
-/** `#/timeline?type=user.created&source=src-1&person=7`; invalid values are ignored. */
-export function timelineFilterFromParams(params: RouteParams): TimelineFilter {
-  const filter: TimelineFilter = {};
-  const type = eventTypeSchema.safeParse(params.type);
-  if (type.success) filter.type = type.data;
-  if (params.source) filter.sourceId = params.source;
-  if (params.person && /^\d+$/.test(params.person)) filter.personId = Number(params.person);
-  return filter;
-}
-
-export interface AlertFilter {
-  status?: 'open' | 'acknowledged' | 'resolved';
-  severity?: 'high' | 'medium' | 'low';
-}
-
-/** `#/alerts?status=open&severity=high`; invalid values are ignored. */
-export function alertFilterFromParams(params: RouteParams): AlertFilter {
-  const filter: AlertFilter = {};
-  const status = alertStatusSchema.safeParse(params.status);
-  if (status.success) filter.status = status.data;
-  const severity = severitySchema.safeParse(params.severity);
-  if (severity.success) filter.severity = severity.data;
-  return filter;
-}
 
 /** `#/people?q=ada`: the search text, trimmed. */
 export function peopleQueryFromParams(params: RouteParams): string {
