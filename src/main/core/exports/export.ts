@@ -1,7 +1,7 @@
 /**
  * Writing one export: the CSV streamed from a read snapshot of the database into a temporary file
- * beside the destination (SHA-256 computed over the bytes as they are written, write-stream
- * backpressure respected), the event log's hash chain checked on a worker thread at the same time,
+ * beside the destination in chunks of about 256 KB (SHA-256 computed over the bytes as they are
+ * written, fsynced before the rename), the event log's hash chain checked on a worker thread at the same time,
  * then — only when both succeeded — the manifest and the renames. On an error, a cancel or a
  * broken chain nothing is left under the final names.
  */
