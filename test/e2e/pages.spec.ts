@@ -27,7 +27,6 @@ test('opens the dashboard with its token and shows real data on every page', asy
     await expect(page.getByRole('heading', { level: 1, name: p.heading })).toBeVisible();
     await expect(page.getByRole('main')).toContainText(p.shows);
     await expect(nav.getByRole('link', { name: p.nav, exact: true })).toHaveAttribute('aria-current', 'page');
-    await page.screenshot({ path: `test-results/screenshots/${p.nav.toLowerCase().replace(/\s+/g, '-')}.png`, fullPage: true });
   }
   expect(failures).toEqual([]);
 });
