@@ -3,7 +3,6 @@ import type { RollcallEvent } from '../../../src/shared/contract';
 import {
   AUDIT_TYPES,
   describeAuditChange,
-  eventQuery,
   matchesEventFilter,
   mergeLiveEvents,
   nameOf,
@@ -60,14 +59,6 @@ describe('mergeLiveEvents', () => {
       }),
     ).toBe(current);
     expect(mergeLiveEvents(current, [], {})).toBe(current);
-  });
-});
-
-describe('eventQuery', () => {
-  it('leaves out what is not set', () => {
-    expect(eventQuery({})).toEqual({});
-    expect(eventQuery({ types: [], sourceId: undefined })).toEqual({});
-    expect(eventQuery({ types: AUDIT_TYPES, sourceId: 's', personId: 3 })).toEqual({ types: [...AUDIT_TYPES], sourceId: 's', personId: 3 });
   });
 });
 

@@ -42,19 +42,6 @@ export function mergeLiveEvents(
   return [...fresh, ...current];
 }
 
-/** The input of listEvents for a filter (undefined fields left out). */
-export function eventQuery(filter: EventFilter): {
-  types?: EventType[];
-  sourceId?: string;
-  personId?: number;
-} {
-  const q: { types?: EventType[]; sourceId?: string; personId?: number } = {};
-  if (filter.types && filter.types.length > 0) q.types = [...filter.types];
-  if (filter.sourceId !== undefined) q.sourceId = filter.sourceId;
-  if (filter.personId !== undefined) q.personId = filter.personId;
-  return q;
-}
-
 const NAME_KEYS = ['role', 'roleName', 'group', 'groupName', 'displayName', 'name', 'value', 'id'] as const;
 
 /** A readable name for a role or group value of unknown shape (string, or object with a name). */
