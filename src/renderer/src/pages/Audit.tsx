@@ -4,13 +4,14 @@
  * app/source, kind, day range) and "Load more" paging. The filter's `{from, to, personId,
  * sourceId}` part (auditExportFilter) is what the export button takes.
  */
-import { api, useCall, usePagedList, usePush } from '../api';
+import { api, usePagedList, usePush } from '../api';
 import { LoadMore } from '../components/LoadMore';
 import { PageHeader } from '../components/PageHeader';
 import { PersonName, PersonPicker } from '../components/PersonPicker';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { ExportButton } from '../components/ExportDialog';
+import { SourceSelect } from '../components/SourceSelect';
 import type { RollcallEvent } from '../../../shared/contract';
 import {
   AUDIT_KIND_LABELS,
@@ -39,7 +40,6 @@ export function AuditPage() {
   const filter = auditFilterFromParams(route.params);
   const key = JSON.stringify(filter);
   const list = usePagedList<RollcallEvent>(key, (cursor) => api.listAuditTrail(auditListInput(filter, PAGE_SIZE, cursor)));
-  const sources = useCall('listSources', {});
   usePush((message) => {
     // New changes go on top while the range is open-ended (role events are written by the analysis, a moment later).
     if (message.kind === 'events.appended' && filter.to === undefined) {
@@ -54,10 +54,6 @@ export function AuditPage() {
     }
   });
   const set = (patch: Partial<AuditFilter>): void => navigate(appStore, 'audit', auditFilterParams({ ...filter, ...patch }));
-  const sourceOptions = [
-    ...(sources.data?.connections ?? []).map((c) => ({ id: c.id, name: `${c.app} (${c.name})` })),
-    ...(sources.data?.directories ?? []).map((d) => ({ id: d.id, name: `${d.name} (directory)` })),
-  ];
   const filtered = isFiltered(filter);
 
   return (
@@ -86,20 +82,7 @@ export function AuditPage() {
         ) : (
           <PersonPicker label="Person" onPick={(id) => set({ personId: id })} />
         )}
-        <label className="field">
-          <span className="field__label">App or source</span>
-          <select value={filter.sourceId ?? ''} onChange={(e) => set({ sourceId: e.target.value || undefined })}>
-            <option value="">All sources</option>
-            {filter.sourceId && !sourceOptions.some((s) => s.id === filter.sourceId) ? (
-              <option value={filter.sourceId}>{filter.sourceId}</option>
-            ) : null}
-            {sourceOptions.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SourceSelect value={filter.sourceId} onChange={(id) => set({ sourceId: id || undefined })} />
         <label className="field">
           <span className="field__label">Change</span>
           <select value={filter.kind ?? ''} onChange={(e) => set({ kind: (e.target.value || undefined) as AuditKind | undefined })}>

@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { api, useCall, usePagedList, usePush } from '../api';
 import { EventDrawer } from '../components/EventDrawer';
 import { PageHeader } from '../components/PageHeader';
+import { SourceSelect } from '../components/SourceSelect';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { eventTypeSchema, type RollcallEvent } from '../../../shared/contract';
@@ -252,11 +253,6 @@ const TimelineFilters = memo(function TimelineFilters({
   filters: ReturnType<typeof timelineFilters>;
   onChange: (params: Record<string, string | undefined>) => void;
 }) {
-  const sources = useCall('listSources', {});
-  const sourceOptions = [
-    ...(sources.data?.connections ?? []).map((c) => ({ id: c.id, name: `${c.name} (SCIM)` })),
-    ...(sources.data?.directories ?? []).map((d) => ({ id: d.id, name: `${d.name} (directory)` })),
-  ];
   const set = (name: string, value: string): void => onChange({ [name]: value || undefined, event: undefined });
   return (
     <div className="toolbar" role="group" aria-label="Filters">
@@ -271,20 +267,7 @@ const TimelineFilters = memo(function TimelineFilters({
           ))}
         </select>
       </label>
-      <label className="field">
-        <span className="field__label">App or source</span>
-        <select value={filters.sourceId ?? ''} onChange={(e) => set('source', e.target.value)}>
-          <option value="">All sources</option>
-          {filters.sourceId && !sourceOptions.some((s) => s.id === filters.sourceId) ? (
-            <option value={filters.sourceId}>{filters.sourceId}</option>
-          ) : null}
-          {sourceOptions.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SourceSelect value={filters.sourceId} onChange={(id) => set('source', id)} />
       {filters.personId !== undefined ? (
         <PersonChip id={filters.personId} onRemove={() => set('person', '')} />
       ) : (
