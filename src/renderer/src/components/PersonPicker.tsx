@@ -1,11 +1,12 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useCall } from '../api';
 import { useDebouncedValue } from '../hooks';
 import { personLabel } from '../lib/person';
 
 /**
- * A person search for filters (pages B, issue #7): type part of a name or email, pick from up to
- * eight matches (Arrow keys or Tab reach them; Escape closes the list).
+ * A person search for filters (Timeline, Audit trail, Alerts, linking on a person page): type part
+ * of a name or email, pick from up to eight matches (Arrow keys or Tab reach them; Escape closes the
+ * list). Nothing is asked of the core until something is typed.
  */
 export function PersonPicker({ label, onPick, excludeId }: { label: string; onPick(id: number): void; excludeId?: number }) {
   const [text, setText] = useState('');
@@ -13,8 +14,7 @@ export function PersonPicker({ label, onPick, excludeId }: { label: string; onPi
   const query = useDebouncedValue(text.trim(), 250);
   const inputId = useId();
   const listId = useId();
-  const found = useCall('searchPeople', { query: query || undefined, limit: 8 }, [open]);
-  const items = open && query ? (found.data?.items ?? []).filter((p) => p.id !== excludeId) : [];
+  const [count, setCount] = useState(0);
   const pick = (id: number): void => {
     setOpen(false);
     setText('');
@@ -45,31 +45,59 @@ export function PersonPicker({ label, onPick, excludeId }: { label: string; onPi
         placeholder="Name or email"
         autoComplete="off"
         spellCheck={false}
-        aria-controls={items.length ? listId : undefined}
-        aria-expanded={items.length > 0}
+        aria-controls={open && count > 0 ? listId : undefined}
+        aria-expanded={open && count > 0}
         onChange={(e) => {
           setText(e.target.value);
           setOpen(true);
         }}
       />
-      {items.length > 0 ? (
-        <ul id={listId} className="person-picker__results" aria-label="Matching people">
-          {items.map((p) => (
-            <li key={p.id}>
-              <button type="button" onClick={() => pick(p.id)}>
-                {personLabel(p)}
-                {p.primaryEmail && p.displayName ? <span className="muted"> · {p.primaryEmail}</span> : null}
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : open && query && found.data && !found.loading ? (
-        <ul className="person-picker__results" aria-label="Matching people">
-          <li className="muted">No one matches “{query}”.</li>
-        </ul>
-      ) : null}
+      {open && query ? <PersonMatches query={query} listId={listId} excludeId={excludeId} onPick={pick} onCount={setCount} /> : null}
     </div>
   );
+}
+
+function PersonMatches({
+  query,
+  listId,
+  excludeId,
+  onPick,
+  onCount,
+}: {
+  query: string;
+  listId: string;
+  excludeId?: number;
+  onPick(id: number): void;
+  onCount(n: number): void;
+}) {
+  const found = useCall('searchPeople', { query, limit: 8 });
+  const items = (found.data?.items ?? []).filter((p) => p.id !== excludeId);
+  useEffect(() => {
+    onCount(items.length);
+    return () => onCount(0);
+  }, [items.length, onCount]);
+  if (items.length > 0) {
+    return (
+      <ul id={listId} className="person-picker__results" aria-label="Matching people">
+        {items.map((p) => (
+          <li key={p.id}>
+            <button type="button" onClick={() => onPick(p.id)}>
+              {personLabel(p)}
+              {p.primaryEmail && p.displayName ? <span className="muted"> · {p.primaryEmail}</span> : null}
+            </button>
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  if (found.data && !found.loading) {
+    return (
+      <ul className="person-picker__results" aria-label="Matching people">
+        <li className="muted">No one matches “{query}”.</li>
+      </ul>
+    );
+  }
+  return null;
 }
 
 /** A person's name, loaded by id (for a filter chip). */
@@ -77,4 +105,16 @@ export function PersonName({ id }: { id: number }) {
   const p = useCall('getPerson', { id, eventsLimit: 1 });
   if (p.data) return <>{personLabel(p.data.person)}</>;
   return <>{p.error ? `Person #${id} (${p.error})` : `Person #${id}`}</>;
+}
+
+/** A filter chip naming a person, with a button (named `removeLabel`) that drops the filter. */
+export function PersonChip({ id, removeLabel, onRemove }: { id: number; removeLabel: string; onRemove: () => void }) {
+  return (
+    <span className="chip" data-testid="person-filter">
+      <PersonName id={id} />
+      <button type="button" className="chip__remove" aria-label={removeLabel} onClick={onRemove}>
+        ×
+      </button>
+    </span>
+  );
 }

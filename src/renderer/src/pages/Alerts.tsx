@@ -9,7 +9,7 @@ import { api, useCall, usePagedList, usePush } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LoadMore } from '../components/LoadMore';
 import { PageHeader } from '../components/PageHeader';
-import { PersonName } from '../components/PersonPicker';
+import { PersonChip } from '../components/PersonPicker';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import type { Alert } from '../../../shared/contract';
@@ -143,17 +143,7 @@ export function AlertsPage() {
           </select>
         </label>
         {query.personId !== undefined ? (
-          <span className="chip">
-            <PersonName id={query.personId} />
-            <button
-              type="button"
-              className="chip__remove"
-              aria-label="Show alerts of everyone"
-              onClick={() => setQuery({ personId: undefined })}
-            >
-              ×
-            </button>
-          </span>
+          <PersonChip id={query.personId} removeLabel="Show alerts of everyone" onRemove={() => setQuery({ personId: undefined })} />
         ) : null}
         {filtered ? (
           <a className="toolbar__reset" href={formatRoute('alerts')}>

@@ -7,7 +7,7 @@
 import { api, usePagedList, usePush } from '../api';
 import { LoadMore } from '../components/LoadMore';
 import { PageHeader } from '../components/PageHeader';
-import { PersonName, PersonPicker } from '../components/PersonPicker';
+import { PersonChip, PersonPicker } from '../components/PersonPicker';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { ExportButton } from '../components/ExportDialog';
@@ -67,17 +67,7 @@ export function AuditPage() {
         {filter.personId !== undefined ? (
           <div className="field">
             <span className="field__label">Person</span>
-            <span className="chip">
-              <PersonName id={filter.personId} />
-              <button
-                type="button"
-                className="chip__remove"
-                aria-label="Show changes of everyone"
-                onClick={() => set({ personId: undefined })}
-              >
-                ×
-              </button>
-            </span>
+            <PersonChip id={filter.personId} removeLabel="Show changes of everyone" onRemove={() => set({ personId: undefined })} />
           </div>
         ) : (
           <PersonPicker label="Person" onPick={(id) => set({ personId: id })} />

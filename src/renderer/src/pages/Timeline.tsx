@@ -1,13 +1,13 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { api, useCall, usePagedList, usePush } from '../api';
+import { api, usePagedList, usePush } from '../api';
 import { EventDrawer } from '../components/EventDrawer';
 import { PageHeader } from '../components/PageHeader';
+import { PersonChip, PersonPicker } from '../components/PersonPicker';
 import { SourceSelect } from '../components/SourceSelect';
 import { EmptyState, ErrorMessage, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { eventTypeSchema, type RollcallEvent } from '../../../shared/contract';
-import { useDebouncedValue } from '../hooks';
 import { eventTypeLabel, formatCount, NO_VALUE } from '../lib/format';
 import { fromDay, hasFilters, shouldLoadMore, showPending, takeLive, timelineFilters, timelineQuery } from '../lib/timeline';
 import { navigate } from '../router';
@@ -269,9 +269,9 @@ const TimelineFilters = memo(function TimelineFilters({
       </label>
       <SourceSelect value={filters.sourceId} onChange={(id) => set('source', id)} />
       {filters.personId !== undefined ? (
-        <PersonChip id={filters.personId} onRemove={() => set('person', '')} />
+        <PersonChip id={filters.personId} removeLabel="Show events of everyone" onRemove={() => set('person', '')} />
       ) : (
-        <PersonPicker onPick={(id) => set('person', String(id))} />
+        <PersonPicker label="Person" onPick={(id) => set('person', String(id))} />
       )}
       <label className="field">
         <span className="field__label">From</span>
@@ -289,71 +289,3 @@ const TimelineFilters = memo(function TimelineFilters({
     </div>
   );
 });
-
-/** A search box for a person: suggestions from searchPeople; picking one filters by them. */
-function PersonPicker({ onPick }: { onPick: (id: number) => void }) {
-  const [text, setText] = useState('');
-  const query = useDebouncedValue(text.trim(), 250);
-  const [options, setOptions] = useState<readonly PersonOption[]>([]);
-  const shown = query ? options : [];
-  return (
-    <label className="field">
-      <span className="field__label">Person</span>
-      <input
-        type="text"
-        list="timeline-people"
-        placeholder="Name or email"
-        value={text}
-        onChange={(e) => {
-          const value = e.target.value;
-          const picked = /· #(\d+)$/.exec(value);
-          if (picked) onPick(Number(picked[1]));
-          else setText(value);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && shown[0]) onPick(shown[0].id);
-        }}
-      />
-      {/* Asks only once something is typed. */}
-      {query ? <PeopleSearch query={query} onFound={setOptions} /> : null}
-      <datalist id="timeline-people">
-        {shown.map((p) => (
-          <option key={p.id} value={personLabel(p)} />
-        ))}
-      </datalist>
-    </label>
-  );
-}
-
-interface PersonOption {
-  id: number;
-  displayName: string | null;
-  primaryEmail: string | null;
-}
-
-function personLabel(p: PersonOption): string {
-  return `${p.displayName ?? p.primaryEmail ?? 'Person'}${p.primaryEmail && p.displayName ? ` <${p.primaryEmail}>` : ''} · #${p.id}`;
-}
-
-function PeopleSearch({ query, onFound }: { query: string; onFound: (people: readonly PersonOption[]) => void }) {
-  const found = useCall('searchPeople', { limit: 8, query }, [query]);
-  const items = found.data?.items;
-  useEffect(() => {
-    if (items) onFound(items);
-  }, [items, onFound]);
-  return null;
-}
-
-function PersonChip({ id, onRemove }: { id: number; onRemove: () => void }) {
-  const person = useCall('getPerson', { id, eventsLimit: 1 }, [id]);
-  const p = person.data?.person;
-  const name = p ? (p.displayName ?? p.primaryEmail ?? `Person #${id}`) : `Person #${id}`;
-  return (
-    <span className="chip" data-testid="person-filter">
-      {name}
-      <button type="button" className="chip__remove" aria-label={`Remove the filter for ${name}`} onClick={onRemove}>
-        ×
-      </button>
-    </span>
-  );
-}
