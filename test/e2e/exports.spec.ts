@@ -20,6 +20,14 @@ test('Export… in the header downloads the event log as CSV with a matching man
   await expect(dialog).toBeVisible();
   await dialog.getByLabel('Report').selectOption('events');
   await dialog.getByLabel('Add a byte-order mark').check();
+  // startExport's answer is held back until the export has finished: its last push arrives before
+  // the dialog knows the export's id (what a loaded machine does to a small export), and the
+  // dialog must still see it done.
+  await page.route('**/api/startExport', async (route) => {
+    const answer = await route.fetch();
+    await page.waitForTimeout(1500);
+    await route.fulfill({ response: answer });
+  });
   const download = page.waitForEvent('download');
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
   const file = await download;

@@ -3,7 +3,7 @@
  * it sends, and what it refuses.
  */
 import { describe, expect, it } from 'vitest';
-import { initialForm, requestOf } from '../../../src/renderer/src/lib/exports';
+import { applyExportState, initialForm, requestOf, type ExportRun } from '../../../src/renderer/src/lib/exports';
 
 const NOW = new Date('2026-11-29T10:00:00.000Z');
 
@@ -39,5 +39,38 @@ describe('export dialog form', () => {
     expect(requestOf({ ...f, fromDay: '2026-12-01' })).toEqual({ error: 'The range starts after it ends.' });
     expect(requestOf({ ...f, toDay: '' })).toEqual({ error: 'Choose both days of the range.' });
     expect(requestOf({ ...f, personId: 'bob' })).toEqual({ error: 'A person is chosen by their id (a number).' });
+  });
+});
+
+describe('following an export', () => {
+  const started: ExportRun = { exportId: 'x1', fileName: 'a.csv', state: 'running', rows: 0, chainChecked: 0, chainTotal: 0, error: null };
+
+  it('takes the state of its own export, from a push or from getExport', () => {
+    const pushed = applyExportState(started, {
+      exportId: 'x1',
+      state: 'running',
+      rows: 20_000,
+      error: null,
+      chainChecked: 5,
+      chainTotal: 9,
+    });
+    expect(pushed).toMatchObject({ state: 'running', rows: 20_000, chainChecked: 5, chainTotal: 9 });
+    expect(applyExportState(pushed, { exportId: 'x1', state: 'done', rows: 31_000, error: null })).toMatchObject({
+      state: 'done',
+      rows: 31_000,
+      chainChecked: 5,
+    });
+    expect(applyExportState(started, { exportId: 'other', state: 'done', rows: 1, error: null })).toBe(started);
+    expect(applyExportState(null, { exportId: 'x1', state: 'done', rows: 1, error: null })).toBeNull();
+  });
+
+  it('never goes back to running once finished, whichever report comes last', () => {
+    // The last push (done) came before startExport's answer; getExport then says done too — or a
+    // late "running" report arrives after the done one: the run stays done.
+    const done = applyExportState(started, { exportId: 'x1', state: 'done', rows: 3, error: null })!;
+    expect(applyExportState(done, { exportId: 'x1', state: 'running', rows: 2, error: null })).toBe(done);
+    const failed = applyExportState(started, { exportId: 'x1', state: 'failed', rows: 0, error: 'broken chain' })!;
+    expect(failed).toMatchObject({ state: 'failed', error: 'broken chain' });
+    expect(applyExportState(failed, { exportId: 'x1', state: 'done', rows: 3, error: null })).toBe(failed);
   });
 });

@@ -7,27 +7,25 @@ import { REPORTS, REPORT_FILTERS } from '../../../shared/exports-contract';
 import { api, useCall, usePush } from '../api';
 import { errorMessage } from '../lib/errors';
 import { downloadExport, isDesktop } from '../lib/export-download';
-import { initialForm, REPORT_LABELS, requestOf, type ExportForm, type ExportPreset } from '../lib/exports';
+import {
+  applyExportState,
+  initialForm,
+  REPORT_LABELS,
+  requestOf,
+  type ExportForm,
+  type ExportPreset,
+  type ExportRun,
+} from '../lib/exports';
 import { formatCount } from '../lib/format';
 import { BusyButton } from './BusyButton';
 import './exports.css';
-
-interface Running {
-  exportId: string;
-  fileName: string;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  rows: number;
-  chainChecked: number;
-  chainTotal: number;
-  error: string | null;
-}
 
 export function ExportDialog({ preset, onClose }: { preset?: ExportPreset; onClose(): void }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const firstRef = useRef<HTMLSelectElement>(null);
   const id = useId();
   const [form, setForm] = useState<ExportForm>(() => initialForm(preset, new Date()));
-  const [run, setRun] = useState<Running | null>(null);
+  const [run, setRun] = useState<ExportRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
@@ -48,11 +46,7 @@ export function ExportDialog({ preset, onClose }: { preset?: ExportPreset; onClo
 
   usePush((m) => {
     if (m.kind !== 'export.progress') return;
-    setRun((r) =>
-      r && r.exportId === m.exportId
-        ? { ...r, state: m.state, rows: m.rows, chainChecked: m.chainChecked, chainTotal: m.chainTotal, error: m.error }
-        : r,
-    );
+    setRun((r) => applyExportState(r, m));
   });
 
   // When it is done: the browser downloads at once; the desktop app asks where to save.
@@ -79,6 +73,9 @@ export function ExportDialog({ preset, onClose }: { preset?: ExportPreset; onClo
     try {
       const started = await api.startExport(r.request);
       setRun({ ...started, state: 'running', rows: 0, chainChecked: 0, chainTotal: 0, error: null });
+      // A small export may have finished, its last push gone by, before this answer came.
+      const now = await api.getExport({ exportId: started.exportId });
+      setRun((cur) => applyExportState(cur, now));
     } catch (err) {
       setError(errorMessage(err));
     } finally {

@@ -63,3 +63,37 @@ export function requestOf(form: ExportForm): { request: ExportRequest } | { erro
   }
   return { request: { report: form.report, filters, bom: form.bom, allowBrokenChain: form.allowBrokenChain } };
 }
+
+/** An export the dialog follows: what startExport answered, then what the core said since. */
+export interface ExportRun {
+  exportId: string;
+  fileName: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  rows: number;
+  chainChecked: number;
+  chainTotal: number;
+  error: string | null;
+}
+
+/**
+ * A state report (an `export.progress` push, or getExport's answer) applied to the run it is about.
+ * Reports about another export change nothing, and a finished run never goes back to running: a
+ * small export can finish — and its last push arrive — before startExport's answer does, so the
+ * dialog asks getExport once it knows the id, and whichever of the two comes last must not undo
+ * the other.
+ */
+export function applyExportState(
+  run: ExportRun | null,
+  report: { exportId: string; state: ExportRun['state']; rows: number; error: string | null; chainChecked?: number; chainTotal?: number },
+): ExportRun | null {
+  if (!run || run.exportId !== report.exportId) return run;
+  if (run.state !== 'running') return run;
+  return {
+    ...run,
+    state: report.state,
+    rows: Math.max(run.rows, report.rows),
+    chainChecked: report.chainChecked ?? run.chainChecked,
+    chainTotal: report.chainTotal ?? run.chainTotal,
+    error: report.error,
+  };
+}
