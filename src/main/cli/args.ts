@@ -55,3 +55,40 @@ export function parseHost(value: string | undefined, flag: string, fallback: str
   if (!/^[A-Za-z0-9.:-]+$/.test(value) || value.length > 253) throw new UsageError(`${flag} is not a host name or address: "${value}"`);
   return value;
 }
+
+/** A flag's string value (undefined when absent or given as a boolean). */
+export function str(values: ParsedFlags, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The flags of the two commands that listen (serve, demo). */
+export const listenerFlags = {
+  'scim-host': { type: 'string' },
+  'scim-port': { type: 'string' },
+  'ui-host': { type: 'string' },
+  'ui-port': { type: 'string' },
+  'ui-token': { type: 'string' },
+} as const satisfies FlagSpec;
+
+export interface ListenerOptions {
+  scimHost: string;
+  scimPort: number;
+  uiHost: string;
+  uiPort: number;
+  /** Undefined: env ROLLCALL_UI_TOKEN was not set either, so the host makes a random one. */
+  uiToken: string | undefined;
+}
+
+/** Where serve and demo listen, from listenerFlags (defaults: 127.0.0.1, 8610 and 8620). */
+export function listenerOptions(values: ParsedFlags, env: NodeJS.ProcessEnv): ListenerOptions {
+  const uiToken = str(values, 'ui-token') ?? env.ROLLCALL_UI_TOKEN;
+  if (uiToken !== undefined && uiToken.length < 16) throw new UsageError('the dashboard token must be at least 16 characters');
+  return {
+    scimHost: parseHost(str(values, 'scim-host'), '--scim-host', '127.0.0.1'),
+    scimPort: parsePort(str(values, 'scim-port'), '--scim-port', 8610),
+    uiHost: parseHost(str(values, 'ui-host'), '--ui-host', '127.0.0.1'),
+    uiPort: parsePort(str(values, 'ui-port'), '--ui-port', 8620),
+    uiToken,
+  };
+}

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError } from '../core/dispatch';
 import { KeyFileSecretStore } from '../core/secrets/secret-store';
 import type { Store } from '../core/store/store';
 import { splitUpstream } from '../relay/upstream';
-import { CommandError, fromEnv, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import { CommandError, type FlagSpec, fromEnv, type ParsedFlags, parseFlags, str, UsageError } from './args';
 
 export const PROVIDERS: readonly Provider[] = ['okta', 'entra', 'onelogin', 'google', 'jumpcloud', 'generic'];
 /** The last SCIM origin a `serve` on this data folder listened on (set by serve). */
@@ -51,11 +51,6 @@ Options: --data-dir DIR, --json, -h/--help`;
 export interface Out {
   stdout: (t: string) => void;
   env?: NodeJS.ProcessEnv;
-}
-
-function str(values: ParsedFlags, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
 }
 
 const UPSTREAM_FLAGS: FlagSpec = {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultDataDir } from '../core/paths';
 import { DemoFolderError, startDemo } from '../demo/demo';
-import { CommandError, parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
+import { CommandError, type ParsedFlags, parseFlags, listenerFlags, listenerOptions, str, UsageError } from './args';
 import type { CliIo } from './main';
 
 export const DEMO_USAGE = `Usage: rollcall demo [options]
@@ -30,11 +30,6 @@ Options:
   --ui-token T         Dashboard token (default: env ROLLCALL_UI_TOKEN, else a new random one)
   --seed N             Seed of the simulation (same seed, same organisation)
   --json               Print the addresses as one JSON line`;
-
-function str(values: ParsedFlags, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 function number(values: ParsedFlags, name: string, fallback: number, min: number, max: number, integer = true): number {
   const raw = str(values, name);
@@ -65,11 +60,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
     'history-days': { type: 'string' },
     'churn-interval': { type: 'string' },
     'no-churn': { type: 'boolean' },
-    'scim-host': { type: 'string' },
-    'scim-port': { type: 'string' },
-    'ui-host': { type: 'string' },
-    'ui-port': { type: 'string' },
-    'ui-token': { type: 'string' },
+    ...listenerFlags,
     seed: { type: 'string' },
   });
   if (values.help) {
@@ -82,12 +73,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
   if (values['no-churn'] && values['churn-interval'] !== undefined)
     throw new UsageError('--no-churn and --churn-interval do not go together');
   const seed = number(values, 'seed', 20_260_101, 0, 2 ** 31 - 1);
-  const token = str(values, 'ui-token') ?? io.env.ROLLCALL_UI_TOKEN;
-  if (token !== undefined && token.length < 16) throw new UsageError('the dashboard token must be at least 16 characters');
-  const scimHost = parseHost(str(values, 'scim-host'), '--scim-host', '127.0.0.1');
-  const scimPort = parsePort(str(values, 'scim-port'), '--scim-port', 8610);
-  const uiHost = parseHost(str(values, 'ui-host'), '--ui-host', '127.0.0.1');
-  const uiPort = parsePort(str(values, 'ui-port'), '--ui-port', 8620);
+  const listen = listenerOptions(values, io.env);
   const dataDir = demoFolder(values, io.env);
 
   // Ctrl-C while the history is being seeded stops the seeding and closes what was started.
@@ -104,11 +90,7 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
       people,
       historyDays,
       churnIntervalMs: values['no-churn'] ? null : Math.round(churnSeconds * 1000),
-      scimHost,
-      scimPort,
-      uiHost,
-      uiPort,
-      uiToken: token,
+      ...listen,
       staticDir: io.staticDir,
       seed,
       progress: (m) => io.stderr(`rollcall demo: ${m}`),

@@ -15,7 +15,7 @@ import { SyncBusyError, type SyncProgress, type SyncSummary } from '../directori
 import type { FetchLike } from '../directories/http';
 import type { DirectoryKind } from '../directories/types';
 import { DEFAULT_MEMBERS_CONCURRENCY, MAX_MEMBERS_CONCURRENCY } from '../../shared/contract';
-import { fromEnv, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import { type FlagSpec, fromEnv, type ParsedFlags, parseFlags, str, UsageError } from './args';
 import { CommandError } from './connections';
 
 export const DIRECTORIES_USAGE = `Usage: rollcall directories <add|list|remove> [options]
@@ -91,11 +91,6 @@ const ADD_FLAGS: FlagSpec = {
   subject: { type: 'string' },
   customer: { type: 'string' },
 };
-
-function str(values: ParsedFlags, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 function required(values: ParsedFlags, name: string, kind: string): string {
   const v = str(values, name)?.trim();

@@ -13,7 +13,7 @@ import {
   runExport,
 } from '../core/exports/export';
 import { openDatabase } from '../core/store/db';
-import { CommandError, parseFlags, UsageError, type ParsedFlags } from './args';
+import { CommandError, type ParsedFlags, parseFlags, str, UsageError } from './args';
 
 export const EXPORT_USAGE = `Usage: rollcall export --report REPORT --out FILE.csv [options]
 
@@ -47,11 +47,6 @@ export interface ExportCliIo {
   stderr: (t: string) => void;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM): an export in progress is cancelled. */
   stopSignal?: Promise<string>;
-}
-
-function str(values: ParsedFlags, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** An ISO-8601 instant, or a bare date (midnight UTC). */

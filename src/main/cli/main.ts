@@ -14,7 +14,7 @@ import { CommandError, runConnections, SCIM_ORIGIN_SETTING } from './connections
 import { runDirectories, runSyncCommand } from './directories';
 import { runExportCommand, runVerifyCommand } from './export';
 import { runDemo } from './demo';
-import { parseFlags, parseHost, parsePort, UsageError, type ParsedFlags } from './args';
+import { parseFlags, listenerFlags, listenerOptions, str, UsageError } from './args';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -114,46 +114,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function str(values: ParsedFlags, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
 function dataDirOf(value: string | undefined, env: NodeJS.ProcessEnv): string {
   return value !== undefined ? path.resolve(value) : defaultDataDir(env);
 }
 
 async function serve(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, {
-    'scim-host': { type: 'string' },
-    'scim-port': { type: 'string' },
+    ...listenerFlags,
     'scim-tls-cert': { type: 'string' },
     'scim-tls-key': { type: 'string' },
-    'ui-host': { type: 'string' },
-    'ui-port': { type: 'string' },
-    'ui-token': { type: 'string' },
   });
   if (values.help) {
     io.stdout(SERVE_USAGE);
     return 0;
   }
-  const token = str(values, 'ui-token') ?? io.env.ROLLCALL_UI_TOKEN;
-  if (token !== undefined && token.length < 16) throw new UsageError('the dashboard token must be at least 16 characters');
-  const scimHost = parseHost(str(values, 'scim-host'), '--scim-host', '127.0.0.1');
-  const scimPort = parsePort(str(values, 'scim-port'), '--scim-port', 8610);
-  const uiHost = parseHost(str(values, 'ui-host'), '--ui-host', '127.0.0.1');
-  const uiPort = parsePort(str(values, 'ui-port'), '--ui-port', 8620);
+  const listen = listenerOptions(values, io.env);
   // Read and checked before anything listens: a bad file is a usage error (exit 2), not a
   // listener that every identity provider's handshake fails against.
   const tls = scimTlsOf(str(values, 'scim-tls-cert'), str(values, 'scim-tls-key'));
   const host = await startHeadless({
     dataDir: dataDirOf(str(values, 'data-dir'), io.env),
-    scimHost,
-    scimPort,
+    ...listen,
     scimTls: tls ? { cert: tls.cert, key: tls.key } : undefined,
-    uiHost,
-    uiPort,
-    uiToken: token,
     staticDir: io.staticDir,
   });
   const scimUrl = `${host.scim.origin}/scim/v2`;

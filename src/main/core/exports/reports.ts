@@ -48,6 +48,24 @@ function inList(prefix: string, values: readonly string[], params: Record<string
   return values.map((v, i) => ((params[`${prefix}${i}`] = v), `@${prefix}${i}`)).join(', ');
 }
 
+/**
+ * The WHERE terms (and their parameters) of a report's common filters: the range on `at`, the
+ * source on `source`, and `person` — the report's own condition on @person — when a person is given.
+ */
+function filterTerms(f: ResolvedFilters, at: string, source: string, person: string): { where: string[]; params: Record<string, unknown> } {
+  const where = [`${at} >= @from`, `${at} < @to`];
+  const params: Record<string, unknown> = { from: f.from, to: f.to };
+  if (f.sourceId !== undefined) {
+    where.push(`${source} = @source`);
+    params.source = f.sourceId;
+  }
+  if (f.personId !== undefined) {
+    where.push(person);
+    params.person = f.personId;
+  }
+  return { where, params };
+}
+
 // -------------------------------------------------------------------------------------------------
 
 const eventsReport: Report = {
@@ -72,20 +90,14 @@ const eventsReport: Report = {
     col('hash', 'text', 'This event’s hash: SHA-256 over prev_hash and its content.'),
   ],
   *records(db, f) {
-    const where = ['e.occurred_at >= @from', 'e.occurred_at < @to'];
-    const params: Record<string, unknown> = { from: f.from, to: f.to };
-    if (f.sourceId !== undefined) {
-      where.push('e.source_id = @source');
-      params.source = f.sourceId;
-    }
+    // A person's events are their accounts' (as the timeline's listEvents): account_events.
+    const { where, params } = filterTerms(
+      f,
+      'e.occurred_at',
+      'e.source_id',
+      'e.seq IN (SELECT ae.seq FROM account_events ae WHERE ae.account_pk IN (SELECT pk FROM accounts WHERE person_id = @person))',
+    );
     if (f.types) where.push(`e.type IN (${inList('type', f.types, params)})`);
-    if (f.personId !== undefined) {
-      // A person's events are their accounts' (as the timeline's listEvents): account_events.
-      where.push(
-        'e.seq IN (SELECT ae.seq FROM account_events ae WHERE ae.account_pk IN (SELECT pk FROM accounts WHERE person_id = @person))',
-      );
-      params.person = f.personId;
-    }
     const line = sqlRecord([
       sqlNumber('e.seq'),
       sqlTime('e.occurred_at'),
@@ -140,16 +152,7 @@ const offboardingReport: Report = {
     col('cancelled_at', 'time', 'When the person became active again before the account went (cancelled only).'),
   ],
   *records(db, f) {
-    const where = ['d.left_at >= @from', 'd.left_at < @to'];
-    const params: Record<string, unknown> = { from: f.from, to: f.to };
-    if (f.sourceId !== undefined) {
-      where.push('d.source_id = @source');
-      params.source = f.sourceId;
-    }
-    if (f.personId !== undefined) {
-      where.push('d.person_id = @person');
-      params.person = f.personId;
-    }
+    const { where, params } = filterTerms(f, 'd.left_at', 'd.source_id', 'd.person_id = @person');
     const names = sourceNames(db);
     // Failed deprovisionings: the relay's alerts, keyed by connection and account (few; read once).
     const failed = new Map<string, { opened: string; seq: number | null }[]>();
@@ -265,16 +268,7 @@ const accessChangesReport: Report = {
     col('exchange_id', 'number', 'The SCIM exchange it came from (the cause), if any.'),
   ],
   *records(db, f) {
-    const where = ['x.at >= @from', 'x.at < @to'];
-    const params: Record<string, unknown> = { from: f.from, to: f.to };
-    if (f.sourceId !== undefined) {
-      where.push('x.source_id = @source');
-      params.source = f.sourceId;
-    }
-    if (f.personId !== undefined) {
-      where.push('x.account_pk IN (SELECT pk FROM accounts WHERE person_id = @person)');
-      params.person = f.personId;
-    }
+    const { where, params } = filterTerms(f, 'x.at', 'x.source_id', 'x.account_pk IN (SELECT pk FROM accounts WHERE person_id = @person)');
     where.push(`x.type IN (${inList('type', f.types ?? ACCESS_CHANGE_TYPES, params)})`);
     const role = `(CASE WHEN x.type IN ('role.granted', 'role.revoked') THEN coalesce(json_extract(e.after, '$.role'), json_extract(e.before, '$.role')) END)`;
     const change = `(CASE WHEN x.type IN ('role.granted', 'group.member_added') THEN 'grant' WHEN x.type IN ('role.revoked', 'group.member_removed') THEN 'revoke' ELSE '' END)`;
