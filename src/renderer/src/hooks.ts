@@ -1,5 +1,6 @@
 /** Small React hooks with no API access. */
 import { useCallback, useEffect, useRef, useState, type SetStateAction } from 'react';
+import { errorMessage } from './lib/errors';
 
 /** `value`, but only once it has stopped changing for `ms` milliseconds. */
 export function useDebouncedValue<T>(value: T, ms: number): T {
@@ -58,4 +59,33 @@ export function useScrubbedState<T>(initial: T): [T, (next: SetStateAction<T>) =
 /** useScrubbedState for a secret that is there or not (a token on screen). */
 export function useSecretState<T>(): [T | null, (next: SetStateAction<T | null>) => void] {
   return useScrubbedState<T | null>(null);
+}
+
+export interface Action<T> {
+  busy: boolean;
+  result: T | null;
+  error: string | null;
+  start: () => void;
+}
+
+/**
+ * A one-shot call a button starts (reveal a folder, verify the log): busy while it runs, then its
+ * answer, or what went wrong as a sentence that starts with `failure`. Starting again clears both.
+ */
+export function useAction<T>(run: () => Promise<T>, failure: string): Action<T> {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const start = (): void => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    run()
+      .then(
+        (value) => setResult(value),
+        (err: unknown) => setError(`${failure}: ${errorMessage(err)}`),
+      )
+      .finally(() => setBusy(false));
+  };
+  return { busy, result, error, start };
 }

@@ -1,7 +1,6 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { api } from '../api';
-import type { CallOutput } from '../../../shared/contract';
-import { errorMessage } from '../lib/errors';
+import { useAction } from '../hooks';
 import { BusyButton } from './BusyButton';
 
 /**
@@ -10,22 +9,8 @@ import { BusyButton } from './BusyButton';
  */
 export function SettingsData({ dataDir }: { dataDir: string }) {
   const baseId = useId();
-  const [busy, setBusy] = useState(false);
-  const [answer, setAnswer] = useState<CallOutput<'revealDataFolder'> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function reveal(): Promise<void> {
-    setBusy(true);
-    setError(null);
-    setAnswer(null);
-    try {
-      setAnswer(await api.revealDataFolder({}));
-    } catch (err) {
-      setError(`Could not reveal the data folder: ${errorMessage(err)}`);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const reveal = useAction(() => api.revealDataFolder({}), 'Could not reveal the data folder');
+  const answer = reveal.result;
 
   return (
     <section className="section" aria-labelledby={`${baseId}-heading`}>
@@ -38,16 +23,16 @@ export function SettingsData({ dataDir }: { dataDir: string }) {
           <span className="field__label">Data folder</span>
           <code className="select-all settings-data__path">{dataDir}</code>
         </div>
-        <BusyButton className="button" busy={busy} busyLabel="Opening…" onClick={() => void reveal()}>
+        <BusyButton className="button" busy={reveal.busy} busyLabel="Opening…" onClick={reveal.start}>
           Reveal in folder
         </BusyButton>
       </div>
       <p className={`field-note small${answer?.revealed ? ' settings-saved' : ''}`} role="status">
         {answer?.message ?? ''}
       </p>
-      {error ? (
+      {reveal.error ? (
         <p className="inline-error" role="alert">
-          {error}
+          {reveal.error}
         </p>
       ) : null}
     </section>

@@ -3,36 +3,23 @@
  * SQLite's quick_check on the core's worker thread, with progress, and says what it found.
  */
 import { useId, useState } from 'react';
-import type { VerifyResult } from '../../../shared/exports-contract';
 import { api, usePush } from '../api';
-import { errorMessage } from '../lib/errors';
+import { useAction } from '../hooks';
 import { formatCount } from '../lib/format';
 import { BusyButton } from './BusyButton';
 import './exports.css';
 
 export function SettingsIntegrity() {
   const id = useId();
-  const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<{ checked: number; total: number } | null>(null);
-  const [result, setResult] = useState<VerifyResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const check = useAction(() => {
+    setProgress(null);
+    return api.verifyEventLog({});
+  }, 'Could not check the event log');
+  const { busy, result, error } = check;
   usePush((m) => {
     if (m.kind === 'verify.progress' && busy) setProgress({ checked: m.checked, total: m.total });
   });
-
-  async function verify(): Promise<void> {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    setProgress(null);
-    try {
-      setResult(await api.verifyEventLog({}));
-    } catch (err) {
-      setError(`Could not check the event log: ${errorMessage(err)}`);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const b = result?.chain.firstBreak;
   return (
@@ -42,7 +29,7 @@ export function SettingsIntegrity() {
         Every event's hash covers its content and the previous event's hash. Checking recomputes the whole chain, so an edited, deleted or
         reordered event shows up, and runs SQLite's own check of the database file. Exports run the same check first.
       </p>
-      <BusyButton className="button" busy={busy} busyLabel="Verifying…" onClick={() => void verify()} data-testid="verify-event-log">
+      <BusyButton className="button" busy={busy} busyLabel="Verifying…" onClick={check.start} data-testid="verify-event-log">
         Verify event log
       </BusyButton>
       {busy && progress ? (

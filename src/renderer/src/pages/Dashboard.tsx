@@ -103,7 +103,7 @@ function SourcesHealth({ health }: { health: ReturnType<typeof useCall<'getSourc
                     <span className="muted small"> · {r.kind === 'connection' ? 'SCIM connection' : 'directory'}</span>
                   </th>
                   <td>
-                    <span className={`health health--${r.tone}`}>{r.verdict}</span>
+                    <span className={`badge badge--${r.tone}`}>{r.verdict}</span>
                   </td>
                   <td className="nowrap">
                     <span className="visually-hidden">{r.activityLabel}: </span>
