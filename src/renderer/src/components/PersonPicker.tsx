@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useCall } from '../api';
 import { useDebouncedValue } from '../hooks';
 import { personLabel } from '../lib/person';
@@ -14,7 +14,6 @@ export function PersonPicker({ label, onPick, excludeId }: { label: string; onPi
   const query = useDebouncedValue(text.trim(), 250);
   const inputId = useId();
   const listId = useId();
-  const [count, setCount] = useState(0);
   const pick = (id: number): void => {
     setOpen(false);
     setText('');
@@ -45,14 +44,14 @@ export function PersonPicker({ label, onPick, excludeId }: { label: string; onPi
         placeholder="Name or email"
         autoComplete="off"
         spellCheck={false}
-        aria-controls={open && count > 0 ? listId : undefined}
-        aria-expanded={open && count > 0}
+        aria-controls={open && query ? listId : undefined}
+        aria-expanded={Boolean(open && query)}
         onChange={(e) => {
           setText(e.target.value);
           setOpen(true);
         }}
       />
-      {open && query ? <PersonMatches query={query} listId={listId} excludeId={excludeId} onPick={pick} onCount={setCount} /> : null}
+      {open && query ? <PersonMatches query={query} listId={listId} excludeId={excludeId} onPick={pick} /> : null}
     </div>
   );
 }
@@ -62,20 +61,14 @@ function PersonMatches({
   listId,
   excludeId,
   onPick,
-  onCount,
 }: {
   query: string;
   listId: string;
   excludeId?: number;
   onPick(id: number): void;
-  onCount(n: number): void;
 }) {
   const found = useCall('searchPeople', { query, limit: 8 });
   const items = (found.data?.items ?? []).filter((p) => p.id !== excludeId);
-  useEffect(() => {
-    onCount(items.length);
-    return () => onCount(0);
-  }, [items.length, onCount]);
   if (items.length > 0) {
     return (
       <ul id={listId} className="person-picker__results" aria-label="Matching people">
@@ -92,7 +85,7 @@ function PersonMatches({
   }
   if (found.data && !found.loading) {
     return (
-      <ul className="person-picker__results" aria-label="Matching people">
+      <ul id={listId} className="person-picker__results" aria-label="Matching people">
         <li className="muted">No one matches “{query}”.</li>
       </ul>
     );
